@@ -1,0 +1,50 @@
+# ModelSnapper — two commands on a fresh machine: `make run`, `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run worker test lint format migrate seed check-mongo benchmark clean
+
+install: $(STAMP)
+
+# Re-installs only when a requirements file changed.
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+# Serves on 127.0.0.1:$(PORT) with the task worker beside it; Ctrl-C stops both.
+run: seed
+	@echo "Starting the task worker and the web server on http://127.0.0.1:$(PORT)/"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py db_worker --queue-name '*' & \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(BIN)/python manage.py db_worker --queue-name '*'
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+benchmark: install
+	$(BIN)/python manage.py benchmark
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,51 @@
+"""Writes for accounts: every change to users and profiles goes through here."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError
+
+from accounts.models import BusinessProfile, ModelProfile, Role, User
+from modelsnapper.errors import DomainError
+
+SIGNUP_ROLES = (Role.BUSINESS, Role.MODEL)
+ERR_ROLE_NOT_ALLOWED = "Choose Business or Model."
+ERR_ALREADY_ONBOARDED = "Your profile is already set up."
+ERR_NAME_REQUIRED = "Enter a name."
+MAX_NAME_LENGTH = 120
+
+
+def user_assign_signup_role(*, user: User, role: str) -> None:
+    """Sets the role chosen at sign-up on an unsaved user; ADMIN is never self-chosen."""
+    if role not in SIGNUP_ROLES:
+        raise DomainError(ERR_ROLE_NOT_ALLOWED, code="role")
+    user.role = role
+
+
+def user_link_clerk(*, user: User, clerk_id: str) -> None:
+    if user.clerk_id == clerk_id:
+        return
+    user.clerk_id = clerk_id
+    user.save(update_fields=["clerk_id"])
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(ERR_NAME_REQUIRED, code="name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise DomainError(f"Use at most {MAX_NAME_LENGTH} characters.", code="name")
+    return name
+
+
+def profile_onboard(*, user: User, name: str) -> BusinessProfile | ModelProfile:
+    """Creates the business or model profile of a newly signed-up user, once."""
+    name = _clean_name(name)
+    try:
+        if user.role == Role.BUSINESS:
+            return BusinessProfile.objects.create(user=user, business_name=name)
+        if user.role == Role.MODEL:
+            return ModelProfile.objects.create(user=user, name=name)
+    except IntegrityError:
+        # userId is unique: a double-submitted form lands here, and nothing changes.
+        raise DomainError(ERR_ALREADY_ONBOARDED, code="duplicate") from None
+    raise DomainError(ERR_ROLE_NOT_ALLOWED, code="role")

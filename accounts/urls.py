@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("dashboard/", views.home, name="home"),
+    path("onboarding/", views.onboarding, name="onboarding"),
+]

@@ -1,0 +1,3 @@
+"""Reads for billing, scoped to the requesting user."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Writes for billing."""
+
+from __future__ import annotations

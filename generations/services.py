@@ -1,0 +1,3 @@
+"""Writes for generations."""
+
+from __future__ import annotations

@@ -1,0 +1,91 @@
+"""Draws the stock AI avatars locally with Pillow (no downloads, deterministic).
+
+Each avatar is a 3:4 studio portrait of a stylised figure. ``TORSO_BOX`` is the
+region, as fractions of width and height, where a garment sits; the offline
+engine fits garments there.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFilter
+
+WIDTH, HEIGHT = 768, 1024
+# (left, top, right, bottom) as fractions of the image size.
+TORSO_BOX = (0.30, 0.31, 0.70, 0.66)
+
+
+@dataclass(frozen=True)
+class AvatarStyle:
+    name: str
+    skin: tuple[int, int, int]
+    hair: tuple[int, int, int]
+    backdrop_top: tuple[int, int, int]
+    backdrop_bottom: tuple[int, int, int]
+    long_hair: bool
+
+
+DEMO_AVATARS = [
+    AvatarStyle(
+        "AI Model Sophia", (233, 196, 170), (92, 58, 33), (236, 230, 222), (206, 198, 188), True
+    ),
+    AvatarStyle(
+        "AI Model Amara", (141, 95, 67), (30, 22, 20), (224, 232, 236), (188, 200, 208), True
+    ),
+    AvatarStyle(
+        "AI Model Kenji", (222, 184, 150), (25, 25, 30), (232, 228, 238), (200, 194, 212), False
+    ),
+    AvatarStyle(
+        "AI Model Lucas", (198, 150, 116), (120, 84, 50), (238, 234, 224), (210, 204, 190), False
+    ),
+]
+
+
+def _backdrop(style: AvatarStyle) -> Image.Image:
+    image = Image.new("RGB", (WIDTH, HEIGHT))
+    draw = ImageDraw.Draw(image)
+    for y in range(HEIGHT):
+        t = y / (HEIGHT - 1)
+        color = tuple(
+            round(a + (b - a) * t)
+            for a, b in zip(style.backdrop_top, style.backdrop_bottom, strict=True)
+        )
+        draw.line([(0, y), (WIDTH, y)], fill=color)
+    return image
+
+
+def draw_avatar(style: AvatarStyle) -> Image.Image:
+    image = _backdrop(style)
+    figure = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(figure)
+    cx = WIDTH // 2
+    shade = tuple(max(0, c - 25) for c in style.skin)
+    # legs, arms, neck, torso base layer (a neutral bodysuit the garment covers)
+    suit = (58, 58, 64)
+    draw.rounded_rectangle([cx - 95, 640, cx - 12, 1010], radius=30, fill=suit)
+    draw.rounded_rectangle([cx + 12, 640, cx + 95, 1010], radius=30, fill=suit)
+    draw.rounded_rectangle([cx - 190, 330, cx - 130, 690], radius=28, fill=style.skin)
+    draw.rounded_rectangle([cx + 130, 330, cx + 190, 690], radius=28, fill=style.skin)
+    draw.rounded_rectangle([cx - 32, 230, cx + 32, 320], radius=14, fill=shade)
+    draw.rounded_rectangle([cx - 150, 300, cx + 150, 690], radius=60, fill=suit)
+    # head and hair
+    if style.long_hair:
+        draw.rounded_rectangle([cx - 92, 95, cx + 92, 330], radius=80, fill=style.hair)
+    draw.ellipse([cx - 75, 90, cx + 75, 265], fill=style.skin)
+    draw.pieslice([cx - 80, 80, cx + 80, 230], 180, 360, fill=style.hair)
+    draw.ellipse([cx - 40, 165, cx - 22, 180], fill=(40, 32, 30))
+    draw.ellipse([cx + 22, 165, cx + 40, 180], fill=(40, 32, 30))
+    draw.arc([cx - 25, 200, cx + 25, 230], 20, 160, fill=(150, 70, 70), width=4)
+    shadow = figure.split()[3].filter(ImageFilter.GaussianBlur(18))
+    shadow_layer = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 60))
+    image.paste(shadow_layer, (14, 10), shadow)
+    image.paste(figure, (0, 0), figure)
+    return image
+
+
+def avatar_jpeg_bytes(style: AvatarStyle) -> bytes:
+    buffer = io.BytesIO()
+    draw_avatar(style).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()

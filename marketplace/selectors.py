@@ -1,0 +1,3 @@
+"""Reads for marketplace, scoped to the requesting user."""
+
+from __future__ import annotations

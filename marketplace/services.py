@@ -1,0 +1,3 @@
+"""Writes for marketplace."""
+
+from __future__ import annotations

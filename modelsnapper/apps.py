@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ModelSnapperConfig(AppConfig):
+    name = "modelsnapper"
+    verbose_name = "ModelSnapper"

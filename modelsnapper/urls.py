@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from modelsnapper.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("marketplace/", include("marketplace.urls")),
+    path("billing/", include("billing.urls")),
+    path("generations/", include("generations.urls")),
+]
+
+admin.site.site_header = "ModelSnapper admin"
+admin.site.site_title = "ModelSnapper admin"
