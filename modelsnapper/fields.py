@@ -228,8 +228,9 @@ class ContainsId(Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         if connection.vendor == "sqlite":
+            # lhs is the compiled column reference, never user input; the id is a parameter.
             return (
-                f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",
+                f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",  # noqa: S608
                 [*lhs_params, self.rhs],
             )
         if connection.vendor == "postgresql":
