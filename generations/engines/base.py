@@ -1,0 +1,47 @@
+"""The one interface every generation engine implements.
+
+An engine turns (garment photo, wearer photo, category) into an on-model JPEG.
+It knows nothing about credits, consent or storage: generations.services
+decides whether a job may run, and provenance is added after the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+OUTPUT_WIDTH = 1024
+OUTPUT_HEIGHT = 1365  # 3:4
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    generation_id: str
+    garment_jpeg: bytes  # the re-encoded product photo
+    wearer_jpeg: bytes  # the AI avatar image or the human model's reference photo
+    category: str  # a modelsnapper.garments.GarmentCategory value
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    image_jpeg: bytes  # 3:4, OUTPUT_WIDTH wide, before Content Credentials are added
+    engine_name: str
+    # IPTC digital source type for the C2PA actions assertion.
+    digital_source_type: str
+
+
+class EngineError(Exception):
+    """An engine could not produce an image; ``user_message`` is safe to show."""
+
+    def __init__(self, user_message: str, *, code: str = "engine_error", retryable: bool = False):
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.code = code
+        self.retryable = retryable
+
+
+class Engine(Protocol):
+    name: str
+    label: str  # shown in the UI, e.g. "Offline preview"
+
+    def generate(self, request: EngineRequest) -> EngineResult: ...
