@@ -1,0 +1,142 @@
+"""The one seam over private media (reference photos, garments, generated images).
+
+``default_storage`` is the local ``FileSystemStorage`` under ``MEDIA_ROOT`` unless
+``AWS_STORAGE_BUCKET_NAME`` is set, in which case it is django-storages' S3
+backend on a private bucket (``default_acl="private"``, query-string auth). No
+media URL is ever public:
+
+- local files are streamed by ``private_file_response`` from a view that has
+  already checked the requester may see the file;
+- S3 files are reached through a presigned URL valid for
+  ``AWS_PRESIGNED_EXPIRY_SECONDS`` (default 300), handed out by the same views.
+
+Keys are ``<prefix>/<32 random hex>.<ext>``: unguessable, never derived from the
+uploaded file name, never reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import re
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+
+_PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_\-/]{0,120}$")
+_EXTENSION_RE = re.compile(r"^[a-z0-9]{1,5}$")
+_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "json": "application/json",
+}
+
+
+def _check_key(key: str) -> str:
+    if (
+        not key
+        or not isinstance(key, str)
+        or key.startswith("/")
+        or "\\" in key
+        or ".." in key.split("/")
+        or "\x00" in key
+    ):
+        raise Http404("No such file.")
+    return key
+
+
+def is_s3() -> bool:
+    """True when media lives in the S3 bucket (presigned URLs), False for local files."""
+    return bool(getattr(settings, "AWS_STORAGE_BUCKET_NAME", "")) and hasattr(
+        default_storage, "bucket_name"
+    )
+
+
+def content_type_for(key: str) -> str:
+    extension = key.rsplit(".", 1)[-1].lower() if "." in key else ""
+    return (
+        _CONTENT_TYPES.get(extension) or mimetypes.guess_type(key)[0] or "application/octet-stream"
+    )
+
+
+def save_private(*, prefix: str, content: bytes, extension: str = "jpg") -> str:
+    """Store ``content`` privately under a fresh unguessable name; returns the key."""
+    prefix = prefix.strip("/")
+    if not _PREFIX_RE.match(prefix) or ".." in prefix.split("/"):
+        raise ValueError(f"Invalid storage prefix {prefix!r}.")
+    extension = extension.lower().lstrip(".")
+    if not _EXTENSION_RE.match(extension):
+        raise ValueError(f"Invalid file extension {extension!r}.")
+    name = f"{prefix}/{uuid.uuid4().hex}.{extension}"
+    file = ContentFile(content, name=name)
+    # S3: the content type travels as object metadata so presigned GETs serve it.
+    file.content_type = content_type_for(name)
+    return default_storage.save(name, file)
+
+
+def read_private(key: str) -> bytes:
+    """The stored bytes; FileNotFoundError when the key does not exist."""
+    _check_key(key)
+    try:
+        with default_storage.open(key, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise
+    except SuspiciousFileOperation:
+        raise FileNotFoundError(key) from None
+    except Exception as exc:  # botocore ClientError (404/403) and friends
+        if is_s3():
+            raise FileNotFoundError(key) from exc
+        raise
+
+
+def delete_private(key: str) -> None:
+    """Delete a stored file; a missing file is not an error (deletes are retried)."""
+    if not key:
+        return
+    _check_key(key)
+    with contextlib.suppress(FileNotFoundError):
+        default_storage.delete(key)
+
+
+def exists_private(key: str) -> bool:
+    try:
+        _check_key(key)
+    except Http404:
+        return False
+    return default_storage.exists(key)
+
+
+def presigned_url(key: str) -> str:
+    """A short-lived GET URL for ``key`` (S3 only)."""
+    _check_key(key)
+    return default_storage.url(key, expire=settings.AWS_PRESIGNED_EXPIRY_SECONDS)
+
+
+def private_file_response(key: str) -> HttpResponse:
+    """Serve a private file. Call only after the view's own ownership check.
+
+    Local storage streams the file; S3 redirects to a presigned URL. Both are
+    marked private so shared caches never keep them.
+    """
+    _check_key(key)
+    if is_s3():
+        response: HttpResponse = HttpResponseRedirect(presigned_url(key))
+        # The URL expires; never cache the redirect beyond one request.
+        response["Cache-Control"] = "private, no-store"
+    else:
+        try:
+            handle = default_storage.open(key, "rb")
+        except (FileNotFoundError, SuspiciousFileOperation, IsADirectoryError):
+            raise Http404("No such file.") from None
+        response = FileResponse(handle, content_type=content_type_for(key))
+        response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
