@@ -20,6 +20,16 @@ def _media_root(settings, tmp_path):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def password() -> str:
     return "correct-horse-battery-staple-42"

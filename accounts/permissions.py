@@ -28,6 +28,8 @@ def role_required(*roles: str, profile_required: bool = True) -> Callable:
                 return redirect("accounts:onboarding")
             return view(request, *args, **kwargs)
 
+        # Lets the role-isolation test find every gated page and its roles.
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
 
     return decorator

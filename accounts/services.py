@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
 from modelsnapper.errors import DomainError
@@ -41,10 +41,11 @@ def profile_onboard(*, user: User, name: str) -> BusinessProfile | ModelProfile:
     """Creates the business or model profile of a newly signed-up user, once."""
     name = _clean_name(name)
     try:
-        if user.role == Role.BUSINESS:
-            return BusinessProfile.objects.create(user=user, business_name=name)
-        if user.role == Role.MODEL:
-            return ModelProfile.objects.create(user=user, name=name)
+        with transaction.atomic():
+            if user.role == Role.BUSINESS:
+                return BusinessProfile.objects.create(user=user, business_name=name)
+            if user.role == Role.MODEL:
+                return ModelProfile.objects.create(user=user, name=name)
     except IntegrityError:
         # userId is unique: a double-submitted form lands here, and nothing changes.
         raise DomainError(ERR_ALREADY_ONBOARDED, code="duplicate") from None

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import BusinessProfile, ModelProfile, User
+from billing.models import Package
+from marketplace.models import AIAvatar
+from modelsnapper import health
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MONGODB"))}
+    clean_env.pop("DATABASE_URL", None)
+    clean_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_answers_200_when_database_and_storage_work(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_storage_fails(client, settings, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the media folder should be")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker)},
+        },
+    }
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "storage": "error"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
+    def broken_database() -> None:
+        # The edge: the database driver refusing, as a closed SQLite file would.
+        import sqlite3
+
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setitem(health.CHECKS, "database", broken_database)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "error"
+
+
+def test_healthz_refuses_post(client):
+    assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo")
+    counts = [
+        model.objects.count() for model in (User, BusinessProfile, ModelProfile, Package, AIAvatar)
+    ]
+    call_command("seed_demo")
+
+    assert [
+        model.objects.count() for model in (User, BusinessProfile, ModelProfile, Package, AIAvatar)
+    ] == counts
+    assert counts[:3] == [3, 1, 1]
+    assert AIAvatar.objects.filter(is_active=True).count() == 4
+    assert User.objects.get(email="admin@demo.modelsnapper.test").is_superuser
+
+
+def test_invalid_database_url_gives_a_clear_error():
+    result = run_manage("check", DATABASE_URL="nonsense://what")
+
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_mongodb_uri_gives_a_clear_error():
+    result = run_manage("check", MONGODB_URI="http://not-mongo", REDIS_URL="redis://127.0.0.1:1/0")
+
+    assert result.returncode != 0
+    assert "MONGODB_URI" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result = run_manage("check", DJANGO_ENV="production", DJANGO_ALLOWED_HOSTS="example.com")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+def test_deploy_check_is_clean_in_production():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="a" * 20 + "-production-secret-key-for-the-check-0123456789",
+        DJANGO_ALLOWED_HOSTS="modelsnapper.example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mongo_mode_system_check_passes_without_a_server():
+    result = run_manage(
+        "check",
+        "--database",
+        "default",
+        MONGODB_URI="mongodb://127.0.0.1:27999/modelsnapper",
+        REDIS_URL="redis://127.0.0.1:6399/0",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
