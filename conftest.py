@@ -70,3 +70,54 @@ def admin_ada(db):
     from accounts.tests.factories import AdminFactory
 
     return AdminFactory(email="ada@modelsnapper.test")
+
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT_DIR = os.path.join(os.path.dirname(__file__), "test-artifacts", "screenshots")
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's Chromium, pointed at the live test server."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes between page actions are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    os.makedirs(SCREENSHOT_DIR, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def screenshot(browser_page):
+    def take(name: str) -> str:
+        path = os.path.join(SCREENSHOT_DIR, f"{name}.png")
+        browser_page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
