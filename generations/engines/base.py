@@ -20,6 +20,10 @@ class EngineRequest:
     garment_jpeg: bytes  # the re-encoded product photo
     wearer_jpeg: bytes  # the AI avatar image or the human model's reference photo
     category: str  # a modelsnapper.garments.GarmentCategory value
+    # Where the wearer's torso is, as (left, top, right, bottom) fractions of the
+    # wearer image. Known for the stock avatars (marketplace.avatar_art.TORSO_BOX);
+    # None lets an engine estimate it.
+    wearer_torso_box: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)
