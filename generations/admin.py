@@ -1,15 +1,87 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from generations.models import Generation
+from django.contrib import admin, messages
+
+from generations import services
+from generations.models import Generation, GenerationBatch, RoyaltyLedger
+from modelsnapper.errors import DomainError
 
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "model_type", "model", "royalty_paid", "generated_at"]
-    list_filter = ["model_type"]
+    list_display = [
+        "id",
+        "user",
+        "model_type",
+        "model",
+        "status",
+        "is_frozen",
+        "royalty_paid",
+        "generated_at",
+    ]
+    list_filter = ["model_type", "status", "is_frozen"]
     search_fields = ["user__email", "model__email"]
     list_select_related = ["user", "model"]
     readonly_fields = [f.name for f in Generation._meta.fields]
+    actions = ["release_reported", "take_down"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Ledger rows point at generations; a generation is taken down, never deleted.
+        return False
+
+    @admin.action(description="Release (reviewed: the business may download again)")
+    def release_reported(self, request, queryset) -> None:
+        count = 0
+        for generation in queryset:
+            try:
+                services.generation_release(generation=generation, actor=request.user)
+                count += 1
+            except DomainError as exc:
+                self.message_user(request, f"{generation.pk}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"Released {count} generation(s).", messages.SUCCESS)
+
+    @admin.action(description="Take down (delete the image files)")
+    def take_down(self, request, queryset) -> None:
+        count = 0
+        for generation in queryset:
+            try:
+                services.generation_take_down(generation=generation, actor=request.user)
+                count += 1
+            except DomainError as exc:
+                self.message_user(request, f"{generation.pk}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"Took down {count} generation(s).", messages.SUCCESS)
+
+
+@admin.register(GenerationBatch)
+class GenerationBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "size", "created_at"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in GenerationBatch._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RoyaltyLedger)
+class RoyaltyLedgerAdmin(admin.ModelAdmin):
+    """Append-only: read here, written only by generations.services.royalty_credit."""
+
+    list_display = ["key", "model", "business", "amount", "balance_after", "created_at"]
+    list_select_related = ["model", "business"]
+    search_fields = ["key", "model__email"]
+    readonly_fields = [f.name for f in RoyaltyLedger._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

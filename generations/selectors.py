@@ -1,3 +1,252 @@
 """Reads for generations, scoped to the requesting user."""
 
 from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+
+from accounts.models import BusinessProfile, ModelProfile, User
+from generations.models import (
+    TERMINAL_STATUSES,
+    Generation,
+    GenerationBatch,
+    GenerationStatus,
+    ModelType,
+)
+
+
+@dataclass(frozen=True)
+class WearerOption:
+    token: str  # "avatar:<id>" | "model:<users._id>"
+    label: str
+    kind: str
+    usage_limits: list[str]
+    expires_at: Any = None
+    avatar_key: str = ""
+
+
+def _category_labels(values: list[str]) -> list[str]:
+    from modelsnapper.garments import GarmentCategory
+
+    labels = []
+    for value in values or []:
+        try:
+            labels.append(str(GarmentCategory(value).label))
+        except ValueError:
+            labels.append(value)
+    return labels
+
+
+def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
+    """Active AI avatars, then (if the package grants it) the models who approved us."""
+    from marketplace.models import AIAvatar
+
+    options = [
+        WearerOption(
+            token=f"avatar:{avatar.pk}",
+            label=f"AI avatar · {avatar.name}",
+            kind="avatar",
+            usage_limits=[],
+            avatar_key=avatar.s3_url,
+        )
+        for avatar in AIAvatar.objects.filter(is_active=True).order_by("name")
+    ]
+    package = business.package
+    if package is None or not package.human_model_access:
+        return options
+    from marketplace.selectors import approved_models_for_business
+
+    for approved in approved_models_for_business(business_user=business.user):
+        options.append(
+            WearerOption(
+                token=f"model:{approved.model_user_id}",
+                label=f"Human model · {approved.name}",
+                kind="model",
+                usage_limits=_category_labels(list(approved.allowed_categories)),
+                expires_at=approved.expires_at,
+            )
+        )
+    return options
+
+
+# --- business --------------------------------------------------------------------------
+
+
+def batch_for(*, user: User, batch_id: str) -> GenerationBatch:
+    batch = GenerationBatch.objects.filter(pk=batch_id, user_id=user.pk).first()
+    if batch is None:
+        raise Http404("No such batch.")
+    return batch
+
+
+def batch_generations(*, batch: GenerationBatch) -> list[Generation]:
+    return list(
+        Generation.objects.filter(batch=batch)
+        .select_related("avatar", "model__model_profile")
+        .order_by("created_at", "id")
+    )
+
+
+def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
+    """What the progress page polls: counts, percent done, each job's state."""
+    from django.urls import reverse
+
+    generations = batch_generations(batch=batch)
+    total = len(generations)
+    done = sum(1 for g in generations if g.status in TERMINAL_STATUSES)
+    counts: dict[str, int] = {status.value: 0 for status in GenerationStatus}
+    for generation in generations:
+        counts[generation.status] += 1
+    return {
+        "batch": str(batch.pk),
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else 100,
+        "finished": done == total,
+        "counts": counts,
+        "items": [
+            {
+                "id": str(g.pk),
+                "status": g.status,
+                "status_label": str(g.get_status_display()),
+                "error": g.error_message,
+                "thumbnail_url": reverse("generations:thumbnail", args=[g.pk])
+                if g.thumbnail_s3_url
+                else None,
+                "detail_url": reverse("generations:detail", args=[g.pk]),
+            }
+            for g in generations
+        ],
+    }
+
+
+def history_for(*, user: User, wearer_type: str = "", status: str = "") -> QuerySet[Generation]:
+    """The business's generations, newest first (the ``(userId, generatedAt)`` index)."""
+    qs = Generation.objects.filter(user_id=user.pk)
+    if wearer_type in ModelType.values:
+        qs = qs.filter(model_type=wearer_type)
+    if status in GenerationStatus.values:
+        qs = qs.filter(status=status)
+    return qs.select_related("avatar", "model__model_profile").order_by("-generated_at", "-id")
+
+
+def generation_for_business(*, user: User, generation_id: str) -> Generation:
+    generation = (
+        Generation.objects.select_related("avatar", "model__model_profile", "batch")
+        .filter(pk=generation_id, user_id=user.pk)
+        .first()
+    )
+    if generation is None:
+        raise Http404("No such generation.")
+    return generation
+
+
+def generation_for_viewer(*, user: User, generation_id: str) -> Generation:
+    """The business that made it, or the human model whose likeness it uses."""
+    generation = (
+        Generation.objects.select_related("avatar", "model__model_profile")
+        .filter(pk=generation_id)
+        .first()
+    )
+    if generation is None or user.pk not in {generation.user_id, generation.model_id}:
+        raise Http404("No such generation.")
+    return generation
+
+
+def generation_for_model(*, user: User, generation_id: str) -> Generation:
+    generation = Generation.objects.filter(pk=generation_id, model_id=user.pk).first()
+    if generation is None:
+        raise Http404("No such generation.")
+    return generation
+
+
+def engine_label(name: str) -> str:
+    """The label the UI shows for an engine name (the offline one is a preview)."""
+    return {"offline": "Offline preview", "fashn": "FASHN try-on"}.get(name or "", name or "—")
+
+
+# --- model: royalties -----------------------------------------------------------------------
+
+
+def royalty_lines_for(*, user: User) -> QuerySet[Generation]:
+    """Every paid use of the model's likeness, newest first (``(modelId, generatedAt)``)."""
+    return (
+        Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
+        .select_related("user__business_profile")
+        .order_by("-generated_at", "-id")
+    )
+
+
+def royalty_summary_for(*, user: User) -> dict[str, Any]:
+    profile = ModelProfile.objects.get(user_id=user.pk)
+    lines = royalty_lines_for(user=user)
+    total = lines.aggregate(total=Sum("royalty_paid"))["total"] or Decimal("0.00")
+    return {
+        "profile": profile,
+        "balance": profile.royalty_balance,
+        "total": total,
+        "count": lines.count(),
+    }
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    label: str
+    amount: Decimal
+    x: float
+    y: float
+    width: float
+    height: float
+    label_y: float
+
+
+CHART_WIDTH = 600
+CHART_HEIGHT = 180
+CHART_BOTTOM = 24  # room for labels
+
+
+def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any]:
+    """Royalties per month (or per day when they all fall in one month), as SVG bars."""
+    rows = list(
+        Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
+        .order_by("generated_at")
+        .values_list("generated_at", "royalty_paid")
+    )
+    if not rows:
+        return {"bars": [], "by": "month", "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    months = {(when.year, when.month) for when, _ in rows}
+    by_day = len(months) == 1
+    buckets: OrderedDict[str, Decimal] = OrderedDict()
+    for when, amount in rows:
+        label = when.strftime("%d %b") if by_day else when.strftime("%b %Y")
+        buckets[label] = buckets.get(label, Decimal("0.00")) + Decimal(amount)
+    peak = max(buckets.values()) or Decimal("1")
+    slot = CHART_WIDTH / len(buckets)
+    plot_height = CHART_HEIGHT - CHART_BOTTOM
+    bars = []
+    for index, (label, amount) in enumerate(buckets.items()):
+        height = float(amount / peak) * (plot_height - 14)
+        bars.append(
+            ChartBar(
+                label=label,
+                amount=amount,
+                x=round(index * slot + slot * 0.15, 1),
+                y=round(plot_height - height, 1),
+                width=round(slot * 0.7, 1),
+                height=round(height, 1),
+                label_y=round(max(plot_height - height - 4, 10), 1),
+            )
+        )
+    return {
+        "bars": bars,
+        "by": "day" if by_day else "month",
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "baseline": plot_height,
+    }

@@ -1,3 +1,711 @@
-"""Writes for generations."""
+"""Writes for generations: create a batch, run a job, settle credits and royalties.
+
+Money invariants never rest on a multi-document transaction (``atomic()`` does
+nothing on MongoDB); each movement is idempotent by its ledger key:
+
+- ``spend:<generation id>``   one credit, taken by ``generation_create``;
+- ``refund:<generation id>``  the credit back, when the job fails or is refused;
+- ``royalty:<generation id>`` $1.00 to the human model, when the job succeeds.
+
+A job's state moves only through conditional single-document updates
+(``filter(pk=…, status=…).update(…)``): the worker that flips queued → running
+owns the job, a duplicate delivery matches 0 rows and does nothing. Settling
+(refund or royalty) is keyed and therefore safe to repeat; every delivery of a
+finished job re-settles it, which repairs a worker that died between finishing
+the job and paying.
+"""
 
 from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from accounts.models import BusinessProfile, ModelProfile, Role, User
+from generations.models import (
+    REFUNDED_STATUSES,
+    ROYALTY_PER_GENERATION,
+    Generation,
+    GenerationBatch,
+    GenerationStatus,
+    ModelType,
+    RoyaltyLedger,
+)
+from modelsnapper.errors import DomainError
+from modelsnapper.garments import GarmentCategory
+
+logger = logging.getLogger(__name__)
+
+MAX_PHOTOS_PER_BATCH = 20
+THUMBNAIL_WIDTH = 384
+# A job still "running" after this long belongs to a worker that died: retry it.
+STALE_RUNNING_AFTER = timedelta(minutes=15)
+# A job still "queued" after this long lost its queue message: enqueue it again.
+STALE_QUEUED_AFTER = timedelta(minutes=10)
+# A job is given up (failed, refunded) after this many claims.
+MAX_ATTEMPTS = 3
+
+# User-facing messages (tests assert on them).
+MSG_NO_PHOTOS = "Choose at least one product photo."
+MSG_TOO_MANY_PHOTOS = "Upload at most {limit} photos at once (you chose {count})."
+MSG_BAD_CATEGORY = "Choose a garment category."
+MSG_WEARER_UNAVAILABLE = "This wearer is not available to you. Choose another one."
+MSG_AVATAR_INACTIVE = "This AI avatar is no longer available."
+MSG_NO_HUMAN_ACCESS = (
+    "Your package does not include human models. Choose an AI avatar or upgrade your package."
+)
+MSG_NO_CONSENT = "This model has not approved your business (or revoked the approval)."
+MSG_CATEGORY_NOT_ALLOWED = "{name} does not allow {category} photos. Allowed: {allowed}."
+MSG_NO_REFERENCE = "This model has no likeness reference photo yet."
+MSG_CREDITS_MISSING = "{missing} credits missing: this batch needs {needed}, you have {have}."
+MSG_CREDIT_MISSING = "1 credit missing: this batch needs {needed}, you have {have}."
+MSG_REVOKED_WHILE_QUEUED = "Refused: the model revoked consent before the job ran. Credit refunded."
+MSG_ENGINE_FAILED = "The image could not be generated. Your credit was refunded."
+MSG_BAD_OUTPUT = "The engine returned an unreadable image. Your credit was refunded."
+MSG_GAVE_UP = "The job did not finish after {attempts} attempts. Your credit was refunded."
+MSG_NOT_YOURS = "Only the model whose likeness was used can report this image."
+MSG_ALREADY_TAKEN_DOWN = "This image has already been taken down."
+
+
+# --- wearers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wearer:
+    """Who wears the garment: ``kind`` is ``"avatar"`` or ``"model"``, ``id`` the
+    avatar's id or the human model's ``users._id``."""
+
+    kind: str
+    id: str
+
+    @classmethod
+    def parse(cls, value: str) -> Wearer:
+        kind, _, ident = (value or "").partition(":")
+        if kind not in {"avatar", "model"} or not ident:
+            raise DomainError(MSG_WEARER_UNAVAILABLE, code="wearer")
+        return cls(kind=kind, id=ident)
+
+    @property
+    def token(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+@dataclass(frozen=True)
+class _Clearance:
+    """What a check of the wearer found: the rows to record on the generation."""
+
+    model_type: str
+    avatar: Any = None
+    model_user: User | None = None
+    consent_request_id: str | None = None
+    release_version: str = ""
+    usage_limits: tuple[str, ...] = ()
+
+
+def _category_label(category: str) -> str:
+    try:
+        return str(GarmentCategory(category).label).lower()
+    except ValueError:
+        return category
+
+
+def _check_human_model(
+    *, business: BusinessProfile, model_user_id: str, category: str, code: str = "wearer"
+) -> _Clearance:
+    """Package grants human models + consent APPROVED (release signed) + category allowed."""
+    from marketplace.selectors import active_consent, consent_allows_category
+
+    package = business.package
+    if package is None or not package.human_model_access:
+        raise DomainError(MSG_NO_HUMAN_ACCESS, code="no_human_access")
+    grant = active_consent(business_user_id=business.user_id, model_user_id=model_user_id)
+    if grant is None:
+        raise DomainError(MSG_NO_CONSENT, code="no_consent")
+    if not consent_allows_category(grant, category):
+        profile = ModelProfile.objects.filter(user_id=model_user_id).first()
+        allowed = ", ".join(_category_label(c) for c in (grant.allowed_categories or [])) or "none"
+        raise DomainError(
+            MSG_CATEGORY_NOT_ALLOWED.format(
+                name=profile.name if profile else "This model",
+                category=_category_label(category),
+                allowed=allowed,
+            ),
+            code="category_not_allowed",
+        )
+    model_user = User.objects.filter(pk=model_user_id, role=Role.MODEL).first()
+    if model_user is None:
+        raise DomainError(MSG_WEARER_UNAVAILABLE, code=code)
+    return _Clearance(
+        model_type=ModelType.HUMAN_MODEL,
+        model_user=model_user,
+        consent_request_id=grant.consent_request_id,
+        release_version=str(grant.release_version or ""),
+        usage_limits=tuple(grant.allowed_categories or ()),
+    )
+
+
+def _check_wearer(*, business: BusinessProfile, wearer: Wearer, category: str) -> _Clearance:
+    from marketplace.models import AIAvatar
+    from marketplace.selectors import model_reference_image_key
+
+    if wearer.kind == "avatar":
+        avatar = AIAvatar.objects.filter(pk=wearer.id, is_active=True).first()
+        if avatar is None:
+            raise DomainError(MSG_WEARER_UNAVAILABLE, code="wearer")
+        return _Clearance(model_type=ModelType.AI_AVATAR, avatar=avatar)
+    clearance = _check_human_model(business=business, model_user_id=wearer.id, category=category)
+    if not model_reference_image_key(model_user_id=wearer.id):
+        raise DomainError(MSG_NO_REFERENCE, code="no_reference")
+    return clearance
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+def _credits_missing_error(*, needed: int, have: int) -> DomainError:
+    missing = needed - max(have, 0)
+    template = MSG_CREDIT_MISSING if missing == 1 else MSG_CREDITS_MISSING
+    return DomainError(
+        template.format(missing=missing, needed=needed, have=max(have, 0)),
+        code="credits_missing",
+    )
+
+
+def generation_create(
+    *,
+    business: BusinessProfile,
+    wearer: Wearer,
+    category: str,
+    photos: Sequence[Any],
+    batch_key: str,
+    actor: User,
+) -> GenerationBatch:
+    """One generation per photo, one credit each, queued after commit.
+
+    All or nothing: a batch the balance cannot cover is refused before anything is
+    written ("N credits missing"). ``batch_key`` comes from the form: a second
+    submit with the same key returns the first batch and spends nothing.
+    """
+    from billing.services import InsufficientCredits, credits_refund, credits_spend
+    from modelsnapper.images import process_image_upload
+
+    if actor.pk != business.user_id:
+        raise DomainError(MSG_WEARER_UNAVAILABLE, code="not_owner")
+    batch_key = (batch_key or "").strip()[:64]
+    if not batch_key:
+        raise DomainError("The form expired. Reload the page and try again.", code="no_key")
+
+    # A replay of a submitted form is the same batch: answer it before any check.
+    existing = GenerationBatch.objects.filter(user_id=business.user_id, idempotency_key=batch_key)
+    if existing.exists():
+        return existing.get()
+
+    if category not in GarmentCategory.values:
+        raise DomainError(MSG_BAD_CATEGORY, code="category")
+    photos = [photo for photo in photos if photo]
+    if not photos:
+        raise DomainError(MSG_NO_PHOTOS, code="no_photos")
+    if len(photos) > MAX_PHOTOS_PER_BATCH:
+        raise DomainError(
+            MSG_TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS_PER_BATCH, count=len(photos)),
+            code="too_many_photos",
+        )
+    clearance = _check_wearer(business=business, wearer=wearer, category=category)
+
+    processed = []
+    for index, photo in enumerate(photos, start=1):
+        try:
+            processed.append(process_image_upload(photo))
+        except DomainError as exc:
+            name = getattr(photo, "name", "") or f"photo {index}"
+            raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
+
+    needed = len(processed)
+    have = BusinessProfile.objects.filter(pk=business.pk).values_list("ai_credits", flat=True)[0]
+    if have < needed:
+        raise _credits_missing_error(needed=needed, have=have)
+
+    from modelsnapper.storage import delete_private, save_private
+
+    stored_keys: list[str] = []
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    batch = GenerationBatch.objects.create(
+                        user_id=business.user_id, idempotency_key=batch_key, size=needed
+                    )
+            except IntegrityError:
+                # Two submits raced: the unique (user, key) index kept one batch.
+                return GenerationBatch.objects.get(
+                    user_id=business.user_id, idempotency_key=batch_key
+                )
+            now = timezone.now()
+            generations: list[Generation] = []
+            for item in processed:
+                key = save_private(prefix="generations/products", content=item.jpeg_bytes)
+                stored_keys.append(key)
+                generation = Generation.objects.create(
+                    user_id=business.user_id,
+                    model=clearance.model_user,
+                    model_type=clearance.model_type,
+                    avatar=clearance.avatar,
+                    batch=batch,
+                    status=GenerationStatus.QUEUED,
+                    garment_category=category,
+                    product_image_key=key,
+                    consent_request_id=clearance.consent_request_id,
+                    release_version=clearance.release_version,
+                    usage_limits=list(clearance.usage_limits),
+                    generated_at=now,
+                    created_at=now,
+                )
+                generations.append(generation)
+            spent: list[Generation] = []
+            try:
+                for generation in generations:
+                    credits_spend(
+                        business=business,
+                        amount=1,
+                        key=f"spend:{generation.id}",
+                        actor=actor,
+                        note="Generation",
+                    )
+                    spent.append(generation)
+            except InsufficientCredits:
+                # Another request spent the credits between our check and now.
+                # Give back what this batch took (MongoDB keeps partial writes), then
+                # refuse the whole batch.
+                for generation in spent:
+                    credits_refund(
+                        business=business,
+                        amount=1,
+                        key=f"refund:{generation.id}",
+                        actor=actor,
+                        note="Batch refused: not enough credits",
+                    )
+                Generation.objects.filter(batch=batch).update(
+                    status=GenerationStatus.REFUSED,
+                    error_message="Not enough credits for the whole batch.",
+                    finished_at=timezone.now(),
+                )
+                have_now = BusinessProfile.objects.filter(pk=business.pk).values_list(
+                    "ai_credits", flat=True
+                )[0]
+                raise _credits_missing_error(needed=needed, have=have_now) from None
+            ids = [generation.id for generation in generations]
+            transaction.on_commit(lambda: _enqueue_many(ids))
+    except DomainError:
+        for key in stored_keys:
+            delete_private(key)
+        raise
+    return batch
+
+
+def _enqueue_many(generation_ids: Sequence[str]) -> None:
+    from generations.tasks import run_generation
+
+    for generation_id in generation_ids:
+        try:
+            run_generation.enqueue(generation_id)
+        except Exception:
+            # The queue is down: the job stays "queued" and the stale sweep
+            # (manage.py requeue_generations) enqueues it again later.
+            logger.exception("Could not enqueue generation %s", generation_id)
+
+
+# --- run ------------------------------------------------------------------------------
+
+
+def _claim(generation_id: str) -> Generation | None:
+    """queued → running (or a stale running job taken over); None when not ours."""
+    now = timezone.now()
+    claimed = Generation.objects.filter(pk=generation_id, status=GenerationStatus.QUEUED).update(
+        status=GenerationStatus.RUNNING, started_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        # A worker that died mid-job left it "running": take it over once it is stale.
+        # Matching the old startedAt makes the take-over itself a compare-and-set.
+        stale = (
+            Generation.objects.filter(
+                pk=generation_id,
+                status=GenerationStatus.RUNNING,
+                started_at__lt=now - STALE_RUNNING_AFTER,
+            )
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        if stale is None:
+            return None
+        claimed = Generation.objects.filter(
+            pk=generation_id, status=GenerationStatus.RUNNING, started_at=stale
+        ).update(started_at=now, attempts=F("attempts") + 1)
+        if not claimed:
+            return None
+    return Generation.objects.select_related("avatar", "user").get(pk=generation_id)
+
+
+def _finish(generation: Generation, *, status: str, error: str = "", **fields: Any) -> bool:
+    """running → terminal, only if this worker still owns the job (same attempt)."""
+    moved = Generation.objects.filter(
+        pk=generation.pk,
+        status=GenerationStatus.RUNNING,
+        attempts=generation.attempts,
+    ).update(status=status, error_message=error[:500], finished_at=timezone.now(), **fields)
+    return bool(moved)
+
+
+def generation_settle(*, generation_id: str) -> None:
+    """Refund a failed/refused job, pay the royalty of a succeeded human-model job.
+
+    Keyed by generation: calling it any number of times moves money at most once.
+    """
+    from billing.services import credits_refund
+
+    generation = Generation.objects.select_related("user").get(pk=generation_id)
+    if generation.status in REFUNDED_STATUSES:
+        business = BusinessProfile.objects.get(user_id=generation.user_id)
+        credits_refund(
+            business=business,
+            amount=1,
+            key=f"refund:{generation.id}",
+            note=f"Generation {generation.status}",
+        )
+    elif (
+        generation.status == GenerationStatus.SUCCEEDED
+        and generation.model_type == ModelType.HUMAN_MODEL
+        and generation.model_id
+    ):
+        royalty_credit(generation=generation)
+
+
+def royalty_credit(*, generation: Generation) -> RoyaltyLedger:
+    """$1.00 to the model for one succeeded generation, once (key ``royalty:<id>``).
+
+    The ledger row is written first: its unique key is the claim. Then the balance
+    moves by one conditional single-document update. If a process died between
+    the two on MongoDB, the ledger shows a royalty the cached balance lacks (the
+    model is never paid twice; check_ledgers reports the gap); on SQL both are
+    in one transaction.
+    """
+    key = f"royalty:{generation.id}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                entry = RoyaltyLedger.objects.create(
+                    key=key,
+                    model_id=generation.model_id,
+                    business_id=generation.user_id,
+                    generation=generation,
+                    amount=ROYALTY_PER_GENERATION,
+                )
+        except IntegrityError:
+            return RoyaltyLedger.objects.get(key=key)
+        moved = ModelProfile.objects.filter(user_id=generation.model_id).update(
+            royalty_balance=F("royalty_balance") + ROYALTY_PER_GENERATION
+        )
+        if not moved:
+            raise RuntimeError(f"No model profile for user {generation.model_id}")
+        balance = ModelProfile.objects.filter(user_id=generation.model_id).values_list(
+            "royalty_balance", flat=True
+        )[0]
+        RoyaltyLedger.objects.filter(pk=entry.pk).update(balance_after=balance)
+        entry.balance_after = balance
+    return entry
+
+
+def _recheck(generation: Generation) -> _Clearance:
+    """The checks of generation_create, again, at the moment the job runs."""
+    if generation.model_type == ModelType.AI_AVATAR:
+        if generation.avatar is None or not generation.avatar.is_active:
+            raise DomainError(MSG_AVATAR_INACTIVE, code="avatar_inactive")
+        return _Clearance(model_type=ModelType.AI_AVATAR, avatar=generation.avatar)
+    business = BusinessProfile.objects.select_related("package").get(user_id=generation.user_id)
+    return _check_human_model(
+        business=business,
+        model_user_id=generation.model_id,
+        category=generation.garment_category,
+    )
+
+
+def _wearer_jpeg(generation: Generation) -> bytes:
+    from marketplace.selectors import model_reference_image_key
+    from modelsnapper.storage import read_private
+
+    if generation.model_type == ModelType.AI_AVATAR:
+        key = generation.avatar.s3_url
+    else:
+        key = model_reference_image_key(model_user_id=generation.model_id)
+    if not key:
+        raise DomainError(MSG_NO_REFERENCE, code="no_reference")
+    return read_private(key)
+
+
+def _thumbnail(jpeg: bytes) -> bytes:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        image = image.convert("RGB")
+        height = round(image.height * THUMBNAIL_WIDTH / image.width)
+        small = image.resize((THUMBNAIL_WIDTH, max(height, 1)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=82, optimize=True)
+    return out.getvalue()
+
+
+def _check_output(jpeg: bytes) -> None:
+    """Refuse garbage bytes from an engine before they reach storage."""
+    try:
+        with Image.open(io.BytesIO(jpeg)) as image:
+            if image.format != "JPEG":
+                raise DomainError(MSG_BAD_OUTPUT, code="bad_output")
+            image.verify()
+        with Image.open(io.BytesIO(jpeg)) as image:
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise DomainError(MSG_BAD_OUTPUT, code="bad_output") from None
+
+
+def _sign(jpeg: bytes, *, generation: Generation, clearance: _Clearance, source: str) -> bytes:
+    from generations.provenance import ProvenanceInfo, sign_output
+
+    human = clearance.model_type == ModelType.HUMAN_MODEL
+    return sign_output(
+        jpeg,
+        info=ProvenanceInfo(
+            generation_id=str(generation.id),
+            wearer_type=clearance.model_type,
+            digital_source_type=source,
+            consent_request_id=clearance.consent_request_id if human else None,
+            release_version=(clearance.release_version or None) if human else None,
+            usage_limits=list(clearance.usage_limits) if human else None,
+        ),
+    )
+
+
+def generation_run(*, generation_id: str) -> str:
+    """The job: claim, re-check, generate, store, settle. Returns the final status.
+
+    Safe to call any number of times for the same id (retries, duplicate delivery).
+    """
+    from generations.engines import EngineError, EngineRequest, get_engine
+    from modelsnapper.storage import delete_private, read_private, save_private
+
+    generation = _claim(generation_id)
+    if generation is None:
+        current = Generation.objects.filter(pk=generation_id).values_list("status", flat=True)
+        status = current.first()
+        if status is not None and status not in {
+            GenerationStatus.QUEUED,
+            GenerationStatus.RUNNING,
+        }:
+            # Already finished: make sure it was settled (keyed, so at most once).
+            generation_settle(generation_id=generation_id)
+        return status or "missing"
+
+    if generation.attempts > MAX_ATTEMPTS:
+        _finish(
+            generation,
+            status=GenerationStatus.FAILED,
+            error=MSG_GAVE_UP.format(attempts=MAX_ATTEMPTS),
+        )
+        generation_settle(generation_id=generation_id)
+        return GenerationStatus.FAILED
+
+    try:
+        clearance = _recheck(generation)
+    except DomainError as exc:
+        _finish(generation, status=GenerationStatus.REFUSED, error=exc.message)
+        generation_settle(generation_id=generation_id)
+        return GenerationStatus.REFUSED
+
+    engine = get_engine()
+    stored: list[str] = []
+    try:
+        garment = read_private(generation.product_image_key)
+        wearer = _wearer_jpeg(generation)
+        result = engine.generate(
+            EngineRequest(
+                generation_id=str(generation.id),
+                garment_jpeg=garment,
+                wearer_jpeg=wearer,
+                category=generation.garment_category,
+            )
+        )
+        _check_output(result.image_jpeg)
+        thumbnail = _thumbnail(result.image_jpeg)
+        output = _sign(
+            result.image_jpeg,
+            generation=generation,
+            clearance=clearance,
+            source=result.digital_source_type,
+        )
+        thumbnail = _sign(
+            thumbnail,
+            generation=generation,
+            clearance=clearance,
+            source=result.digital_source_type,
+        )
+        output_key = save_private(prefix="generations/outputs", content=output)
+        stored.append(output_key)
+        thumb_key = save_private(prefix="generations/thumbnails", content=thumbnail)
+        stored.append(thumb_key)
+        # Consent may have been revoked while the engine worked: check once more.
+        clearance = _recheck(generation)
+    except (EngineError, DomainError, FileNotFoundError) as exc:
+        for key in stored:
+            delete_private(key)
+        refused = isinstance(exc, DomainError) and exc.code != "bad_output"
+        if isinstance(exc, EngineError):
+            message = exc.user_message or MSG_ENGINE_FAILED
+        elif isinstance(exc, DomainError):
+            message = exc.message
+        else:
+            message = MSG_ENGINE_FAILED
+        _finish(
+            generation,
+            status=GenerationStatus.REFUSED if refused else GenerationStatus.FAILED,
+            error=message,
+            engine=getattr(engine, "name", ""),
+        )
+        generation_settle(generation_id=generation_id)
+        return GenerationStatus.REFUSED if refused else GenerationStatus.FAILED
+    except Exception:
+        # A bug or an outage we did not foresee: fail the job and give the credit back
+        # rather than leave it running until the stale sweep.
+        logger.exception("Generation %s crashed", generation_id)
+        for key in stored:
+            delete_private(key)
+        _finish(
+            generation,
+            status=GenerationStatus.FAILED,
+            error=MSG_ENGINE_FAILED,
+            engine=getattr(engine, "name", ""),
+        )
+        generation_settle(generation_id=generation_id)
+        return GenerationStatus.FAILED
+
+    human = generation.model_type == ModelType.HUMAN_MODEL
+    finished = _finish(
+        generation,
+        status=GenerationStatus.SUCCEEDED,
+        output_s3_url=output_key,
+        thumbnail_s3_url=thumb_key,
+        engine=result.engine_name,
+        royalty_paid=ROYALTY_PER_GENERATION if human else Decimal("0.00"),
+    )
+    if not finished:
+        # Someone else settled this job meanwhile (refused on revocation, taken over):
+        # our files are orphans.
+        for key in stored:
+            delete_private(key)
+        return Generation.objects.values_list("status", flat=True).get(pk=generation_id)
+    generation_settle(generation_id=generation_id)
+    return GenerationStatus.SUCCEEDED
+
+
+def generations_refuse_queued_for_pair(
+    *, business_user_id: str, model_user_id: str, actor: User | None = None
+) -> int:
+    """Consent revoked: refuse (and refund) every job of this pair that has not run yet.
+
+    Jobs already running re-check consent before they finish. Returns how many were
+    refused.
+    """
+    refused = 0
+    queued = Generation.objects.filter(
+        user_id=business_user_id, model_id=model_user_id, status=GenerationStatus.QUEUED
+    ).values_list("pk", flat=True)
+    for generation_id in list(queued):
+        moved = Generation.objects.filter(pk=generation_id, status=GenerationStatus.QUEUED).update(
+            status=GenerationStatus.REFUSED,
+            error_message=MSG_REVOKED_WHILE_QUEUED,
+            finished_at=timezone.now(),
+        )
+        if moved:
+            refused += 1
+            generation_settle(generation_id=generation_id)
+    return refused
+
+
+def generations_requeue_stale(*, now: Any = None) -> int:
+    """Enqueue again the jobs whose queue message was lost or whose worker died.
+
+    Safe to run at any time (the task's claim makes extra deliveries harmless).
+    """
+    from generations.tasks import run_generation
+
+    now = now or timezone.now()
+    stale_queued = Generation.objects.filter(
+        status=GenerationStatus.QUEUED, created_at__lt=now - STALE_QUEUED_AFTER
+    ).values_list("pk", flat=True)
+    stale_running = Generation.objects.filter(
+        status=GenerationStatus.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER
+    ).values_list("pk", flat=True)
+    ids = [*stale_queued, *stale_running]
+    for generation_id in ids:
+        run_generation.enqueue(generation_id)
+    return len(ids)
+
+
+# --- misuse reports and take-down ----------------------------------------------------------
+
+
+def generation_report_misuse(*, generation: Generation, actor: User, reason: str) -> Generation:
+    """The model whose likeness was used freezes the output until an admin reviews it."""
+    if generation.model_id != actor.pk:
+        raise DomainError(MSG_NOT_YOURS, code="not_yours")
+    if generation.status == GenerationStatus.TAKEN_DOWN:
+        raise DomainError(MSG_ALREADY_TAKEN_DOWN, code="taken_down")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say briefly what is wrong with this image.", code="no_reason")
+    Generation.objects.filter(pk=generation.pk).update(
+        is_frozen=True, reported_at=timezone.now(), report_reason=reason[:1000]
+    )
+    generation.refresh_from_db()
+    logger.info("Generation %s reported by %s", generation.pk, actor.pk)
+    return generation
+
+
+def generation_release(*, generation: Generation, actor: User) -> Generation:
+    """Admin: the report was reviewed and the output may be downloaded again."""
+    if not actor.is_platform_admin:
+        raise DomainError("Only an admin can release a reported image.", code="not_admin")
+    Generation.objects.filter(pk=generation.pk).update(is_frozen=False)
+    generation.refresh_from_db()
+    logger.info("Generation %s released by %s", generation.pk, actor.pk)
+    return generation
+
+
+def generation_take_down(*, generation: Generation, actor: User) -> Generation:
+    """Admin: delete the files and mark the generation taken down, for both sides to see.
+
+    Credits and royalties already settled stay as they are: the image was made.
+    """
+    from modelsnapper.storage import delete_private
+
+    if not actor.is_platform_admin:
+        raise DomainError("Only an admin can take an image down.", code="not_admin")
+    if generation.status in {GenerationStatus.QUEUED, GenerationStatus.RUNNING}:
+        # Its credit is not settled yet; the job itself refunds or finishes it.
+        raise DomainError("This job has not finished yet; try again shortly.", code="running")
+    for key in (generation.output_s3_url, generation.thumbnail_s3_url):
+        delete_private(key)
+    Generation.objects.filter(pk=generation.pk).update(
+        status=GenerationStatus.TAKEN_DOWN,
+        output_s3_url="",
+        thumbnail_s3_url="",
+        is_frozen=False,
+        error_message="Taken down after review.",
+    )
+    generation.refresh_from_db()
+    logger.info("Generation %s taken down by %s", generation.pk, actor.pk)
+    return generation

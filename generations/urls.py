@@ -1,5 +1,34 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, register_converter
+
+from generations import views
+
+
+class ObjectIdConverter:
+    """24 hex characters: keeps ids from shadowing word paths such as verify/."""
+
+    regex = "[0-9a-fA-F]{24}"
+
+    def to_python(self, value: str) -> str:
+        return value.lower()
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+register_converter(ObjectIdConverter, "oid")
 
 app_name = "generations"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("new/", views.new, name="new"),
+    path("batches/<oid:batch_id>/", views.batch, name="batch"),
+    path("batches/<oid:batch_id>/status.json", views.batch_status, name="batch-status"),
+    path("history/", views.history, name="history"),
+    path("royalties/", views.royalties, name="royalties"),
+    path("royalties.csv", views.royalties_csv, name="royalties-csv"),
+    path("<oid:generation_id>/", views.detail, name="detail"),
+    path("<oid:generation_id>/image/", views.image, name="image"),
+    path("<oid:generation_id>/thumbnail/", views.thumbnail, name="thumbnail"),
+    path("<oid:generation_id>/report/", views.report, name="report"),
+    # Verify page (Content Credentials) URL patterns go below.
+]

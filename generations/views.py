@@ -1,0 +1,237 @@
+"""Generation pages: new batch, progress, history, detail, private images, royalties."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from accounts.permissions import business_required, model_required, role_required
+from accounts.selectors import business_profile_for
+from generations import selectors, services
+from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
+from generations.models import GenerationStatus
+from modelsnapper.errors import DomainError
+from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
+from modelsnapper.storage import private_file_response
+
+HISTORY_PAGE_SIZE = 24
+ROYALTY_PAGE_SIZE = 50
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@csrf_exempt
+def new(request: HttpRequest) -> HttpResponse:
+    # The size-limiting upload handler must be installed before anything reads
+    # request.POST/FILES, which the CSRF middleware would do; so CSRF is checked
+    # by the csrf_protect-ed view below instead (Django's documented pattern).
+    request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
+    return _new(request)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+@business_required
+def _new(request: HttpRequest) -> HttpResponse:
+    business = business_profile_for(request.user)
+    wearers = selectors.wearer_options_for(business=business)
+    if request.method == "POST":
+        form = NewGenerationForm(request.POST, request.FILES, wearers=wearers)
+        if getattr(request, "upload_too_large", False):
+            form.add_error("photos", too_large_message())
+        elif form.is_valid():
+            try:
+                batch = services.generation_create(
+                    business=business,
+                    wearer=services.Wearer.parse(form.cleaned_data["wearer"]),
+                    category=form.cleaned_data["category"],
+                    photos=form.cleaned_data["photos"],
+                    batch_key=form.cleaned_data["batch_token"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("generations:batch", batch_id=batch.pk)
+        # A refused batch gets a fresh token, so correcting the form is a new batch.
+        form.data = form.data.copy()
+        form.data["batch_token"] = _new_token()
+    else:
+        form = NewGenerationForm(initial={"batch_token": _new_token()}, wearers=wearers)
+    return render(
+        request,
+        "generations/new.html",
+        {
+            "form": form,
+            "business": business,
+            "wearers": wearers,
+            "human_access": bool(business.package and business.package.human_model_access),
+        },
+    )
+
+
+@require_GET
+@business_required
+def batch(request: HttpRequest, batch_id: str) -> HttpResponse:
+    found = selectors.batch_for(user=request.user, batch_id=batch_id)
+    return render(
+        request,
+        "generations/batch.html",
+        {"batch": found, "progress": selectors.batch_progress(batch=found)},
+    )
+
+
+@require_GET
+@business_required
+def batch_status(request: HttpRequest, batch_id: str) -> JsonResponse:
+    found = selectors.batch_for(user=request.user, batch_id=batch_id)
+    response = JsonResponse(selectors.batch_progress(batch=found))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@business_required
+def history(request: HttpRequest) -> HttpResponse:
+    filters = HistoryFilterForm(request.GET or None)
+    wearer_type = status = ""
+    if filters.is_valid():
+        wearer_type = filters.cleaned_data.get("wearer_type") or ""
+        status = filters.cleaned_data.get("status") or ""
+    page = Paginator(
+        selectors.history_for(user=request.user, wearer_type=wearer_type, status=status),
+        HISTORY_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "generations/history.html",
+        {"page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@require_GET
+@role_required(Role.BUSINESS, Role.MODEL)
+def detail(request: HttpRequest, generation_id: str) -> HttpResponse:
+    generation = selectors.generation_for_viewer(user=request.user, generation_id=generation_id)
+    is_owner = generation.user_id == request.user.pk
+    return render(
+        request,
+        "generations/detail.html",
+        {
+            "generation": generation,
+            "is_owner": is_owner,
+            "is_likeness": generation.model_id == request.user.pk,
+            "engine_label": selectors.engine_label(generation.engine),
+            "report_form": ReportMisuseForm(),
+        },
+    )
+
+
+def _download_name(generation) -> str:
+    return f"modelsnapper-{generation.pk}.jpg"
+
+
+@require_GET
+@business_required
+def image(request: HttpRequest, generation_id: str) -> HttpResponse:
+    """The full-size output, for the business that made it (not while frozen)."""
+    generation = selectors.generation_for_business(user=request.user, generation_id=generation_id)
+    if (
+        generation.status != GenerationStatus.SUCCEEDED
+        or generation.is_frozen
+        or not generation.output_s3_url
+    ):
+        raise Http404("No image.")
+    response = private_file_response(generation.output_s3_url)
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{_download_name(generation)}"'
+    return response
+
+
+@require_GET
+@role_required(Role.BUSINESS, Role.MODEL)
+def thumbnail(request: HttpRequest, generation_id: str) -> HttpResponse:
+    """The thumbnail: for the business, and for the model whose likeness it uses."""
+    generation = selectors.generation_for_viewer(user=request.user, generation_id=generation_id)
+    frozen_for_business = generation.is_frozen and generation.user_id == request.user.pk
+    if not generation.thumbnail_s3_url or frozen_for_business:
+        raise Http404("No image.")
+    return private_file_response(generation.thumbnail_s3_url)
+
+
+@require_POST
+@model_required
+def report(request: HttpRequest, generation_id: str) -> HttpResponse:
+    generation = selectors.generation_for_model(user=request.user, generation_id=generation_id)
+    form = ReportMisuseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.generation_report_misuse(
+                generation=generation, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                "Reported. The business cannot download this image until an admin reviews it.",
+            )
+    else:
+        messages.error(request, "Say briefly what is wrong with this image.")
+    return redirect("generations:detail", generation_id=generation.pk)
+
+
+@require_GET
+@model_required
+def royalties(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.royalty_lines_for(user=request.user), ROYALTY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "generations/royalties.html",
+        {
+            "page": page,
+            "summary": selectors.royalty_summary_for(user=request.user),
+            "chart": selectors.royalty_chart_for(user=request.user),
+        },
+    )
+
+
+@require_GET
+@model_required
+def royalties_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modelsnapper-royalties.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["date", "business", "generation", "garment category", "amount", "currency"])
+    for line in selectors.royalty_lines_for(user=request.user).iterator():
+        profile = getattr(line.user, "business_profile", None)
+        writer.writerow(
+            [
+                line.generated_at.strftime("%Y-%m-%d %H:%M:%S"),
+                _csv_safe(profile.business_name if profile else ""),
+                line.pk,
+                line.garment_category,
+                f"{line.royalty_paid:.2f}",
+                "USD",
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheet formula injection: a business name starting with = + - @ is text.
+    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
