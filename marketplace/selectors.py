@@ -1,3 +1,369 @@
-"""Reads for marketplace, scoped to the requesting user."""
+"""Reads for marketplace, scoped to the requesting user.
+
+``active_consent`` is the one question every human-model generation asks (at
+creation and again when the job runs): may this business use this model's
+likeness right now?
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import BusinessProfile, ModelProfile, Role, User
+from marketplace.models import (
+    ConsentEvent,
+    ConsentRequest,
+    ConsentStatus,
+    LikenessRelease,
+    ReleaseSignature,
+)
+from modelsnapper.garments import GarmentCategory
+
+MIN_REFERENCE_PHOTOS = 3
+MAX_REFERENCE_PHOTOS = 4
+
+
+# --- the contract used by generations ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentGrant:
+    consent_request_id: str
+    release_version: int
+    allowed_categories: list[str]
+    expires_at: datetime | None
+
+
+def active_consent(*, business_user_id: str, model_user_id: str) -> ConsentGrant | None:
+    """The grant letting this business use this model's likeness *now*, or None.
+
+    All of: the pair's request is APPROVED and not past its expiry; the business is
+    in the model's ``approvedBusinesses``; the model's release is signed.
+    """
+    now = timezone.now()
+    request = (
+        ConsentRequest.objects.filter(
+            business_id=business_user_id, model_id=model_user_id, status=ConsentStatus.APPROVED
+        )
+        .only("id", "allowed_categories", "expires_at")
+        .first()
+    )
+    if request is None or (request.expires_at is not None and request.expires_at <= now):
+        return None
+    profile = (
+        ModelProfile.objects.filter(
+            user_id=model_user_id,
+            consent_signed=True,
+            approved_businesses__contains_id=business_user_id,
+        )
+        .only("id")
+        .first()
+    )
+    if profile is None:
+        return None
+    signature = (
+        ReleaseSignature.objects.filter(model_id=model_user_id, withdrawn_at=None)
+        .order_by("-signed_at")
+        .values_list("release_version", flat=True)
+        .first()
+    )
+    if signature is None:
+        return None
+    return ConsentGrant(
+        consent_request_id=request.pk,
+        release_version=signature,
+        allowed_categories=list(request.allowed_categories),
+        expires_at=request.expires_at,
+    )
+
+
+def consent_allows_category(grant: ConsentGrant, category: str) -> bool:
+    return category in grant.allowed_categories
+
+
+def model_reference_image_key(*, model_user_id: str) -> str | None:
+    """The first reference photo's storage key (the wearer image for engines)."""
+    keys = (
+        ModelProfile.objects.filter(user_id=model_user_id)
+        .values_list("reference_images", flat=True)
+        .first()
+    )
+    return keys[0] if keys else None
+
+
+def photo_id_for(key: str) -> str:
+    return key.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+def reference_thumb_url(model_user_id: str, key: str) -> str:
+    return reverse(
+        "marketplace:reference-thumb",
+        kwargs={"model_user_id": model_user_id, "photo_id": photo_id_for(key)},
+    )
+
+
+@dataclass(frozen=True)
+class ApprovedModel:
+    model_user_id: str
+    name: str
+    thumbnail_url: str | None
+    allowed_categories: list[str]
+    expires_at: datetime | None
+    consent_request_id: str
+
+    @property
+    def allowed_category_labels(self) -> list[str]:
+        return [GarmentCategory(c).label for c in self.allowed_categories]
+
+
+def approved_models_for_business(*, business_user: User) -> list[ApprovedModel]:
+    """Human models whose consent this business holds right now (new-generation form)."""
+    now = timezone.now()
+    requests = list(
+        ConsentRequest.objects.filter(
+            business_id=business_user.pk, status=ConsentStatus.APPROVED
+        ).filter(Q(expires_at=None) | Q(expires_at__gt=now))
+    )
+    by_model = {r.model_id: r for r in requests}
+    if not by_model:
+        return []
+    profiles = ModelProfile.objects.filter(user_id__in=list(by_model), consent_signed=True)
+    result = []
+    for profile in profiles:
+        if business_user.pk not in profile.approved_businesses:
+            continue
+        request = by_model[profile.user_id]
+        keys = profile.reference_images
+        result.append(
+            ApprovedModel(
+                model_user_id=profile.user_id,
+                name=profile.name,
+                thumbnail_url=reference_thumb_url(profile.user_id, keys[0]) if keys else None,
+                allowed_categories=list(request.allowed_categories),
+                expires_at=request.expires_at,
+                consent_request_id=request.pk,
+            )
+        )
+    return sorted(result, key=lambda m: m.name.lower())
+
+
+# --- model side ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferencePhoto:
+    photo_id: str
+    key: str
+    thumbnail_url: str
+    full_url: str
+
+
+def reference_photos(*, model_user: User) -> list[ReferencePhoto]:
+    keys = (
+        ModelProfile.objects.filter(user_id=model_user.pk)
+        .values_list("reference_images", flat=True)
+        .first()
+    ) or []
+    return [
+        ReferencePhoto(
+            photo_id=photo_id_for(key),
+            key=key,
+            thumbnail_url=reference_thumb_url(model_user.pk, key),
+            full_url=reverse("marketplace:reference-full", kwargs={"photo_id": photo_id_for(key)}),
+        )
+        for key in keys
+    ]
+
+
+def current_release() -> LikenessRelease | None:
+    return LikenessRelease.objects.order_by("-version").first()
+
+
+@dataclass(frozen=True)
+class ReleaseState:
+    release: LikenessRelease | None
+    signature: ReleaseSignature | None  # the standing signature, if any
+    consent_signed: bool
+    history: list[ReleaseSignature] = field(default_factory=list)
+
+    @property
+    def needs_new_signature(self) -> bool:
+        return self.release is not None and (
+            self.signature is None or self.signature.release_version != self.release.version
+        )
+
+
+def release_state(*, model_user: User) -> ReleaseState:
+    history = list(ReleaseSignature.objects.filter(model_id=model_user.pk).order_by("-signed_at"))
+    standing = next((s for s in history if s.withdrawn_at is None), None)
+    signed = (
+        ModelProfile.objects.filter(user_id=model_user.pk)
+        .values_list("consent_signed", flat=True)
+        .first()
+    )
+    return ReleaseState(
+        release=current_release(),
+        signature=standing,
+        consent_signed=bool(signed),
+        history=history,
+    )
+
+
+def _with_business(qs: QuerySet[ConsentRequest]) -> QuerySet[ConsentRequest]:
+    return qs.select_related("business", "business__business_profile")
+
+
+@dataclass(frozen=True)
+class ConsentInbox:
+    pending: list[ConsentRequest]
+    approved: list[ConsentRequest]
+    past: list[ConsentRequest]
+    consent_signed: bool
+
+
+def consent_inbox(*, model_user: User) -> ConsentInbox:
+    requests = list(_with_business(ConsentRequest.objects.filter(model_id=model_user.pk)))
+    signed = bool(
+        ModelProfile.objects.filter(user_id=model_user.pk)
+        .values_list("consent_signed", flat=True)
+        .first()
+    )
+    return ConsentInbox(
+        pending=[r for r in requests if r.status == ConsentStatus.PENDING],
+        approved=[r for r in requests if r.status == ConsentStatus.APPROVED],
+        past=[
+            r for r in requests if r.status not in (ConsentStatus.PENDING, ConsentStatus.APPROVED)
+        ],
+        consent_signed=signed,
+    )
+
+
+def request_for_model(*, model_user: User, consent_request_id: str) -> ConsentRequest | None:
+    return (
+        _with_business(ConsentRequest.objects.filter(pk=consent_request_id, model_id=model_user.pk))
+    ).first()
+
+
+def audit_trail_for_model(*, model_user: User, limit: int = 500) -> list[ConsentEvent]:
+    return list(
+        ConsentEvent.objects.filter(model_id=model_user.pk)
+        .select_related("business", "business__business_profile")
+        .order_by("-created_at", "-sequence")[:limit]
+    )
+
+
+# --- business side -------------------------------------------------------------------------------
+
+
+def business_has_model_access(*, business_user: User) -> bool:
+    profile = (
+        BusinessProfile.objects.select_related("package").filter(user_id=business_user.pk).first()
+    )
+    return bool(profile and profile.package and profile.package.human_model_access)
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    model_user_id: str
+    name: str
+    thumbnail_urls: list[str]
+    request: ConsentRequest | None
+
+    @property
+    def status(self) -> str | None:
+        return self.request.status if self.request else None
+
+
+def _listed_profiles() -> list[ModelProfile]:
+    # Array length is not portably queryable (JSON text on SQL, array on Mongo):
+    # the signed-release filter runs in the database, the photo count here.
+    profiles = ModelProfile.objects.filter(
+        consent_signed=True, user__is_active=True, user__role=Role.MODEL
+    ).order_by("name")
+    return [p for p in profiles if len(p.reference_images) >= MIN_REFERENCE_PHOTOS]
+
+
+def model_directory(*, business_user: User) -> list[DirectoryEntry]:
+    """Models with a signed release and at least 3 photos, with this business's request."""
+    profiles = _listed_profiles()
+    requests = {
+        r.model_id: r
+        for r in ConsentRequest.objects.filter(
+            business_id=business_user.pk, model_id__in=[p.user_id for p in profiles]
+        )
+    }
+    return [
+        DirectoryEntry(
+            model_user_id=p.user_id,
+            name=p.name,
+            thumbnail_urls=[reference_thumb_url(p.user_id, k) for k in p.reference_images],
+            request=requests.get(p.user_id),
+        )
+        for p in profiles
+    ]
+
+
+def directory_model(*, business_user: User, model_user_id: str) -> DirectoryEntry | None:
+    for entry in model_directory(business_user=business_user):
+        if entry.model_user_id == model_user_id:
+            return entry
+    return None
+
+
+def business_consents(*, business_user: User) -> list[ConsentRequest]:
+    return list(
+        ConsentRequest.objects.filter(business_id=business_user.pk).select_related(
+            "model", "model__model_profile"
+        )
+    )
+
+
+def request_for_business(*, business_user: User, consent_request_id: str) -> ConsentRequest | None:
+    return (
+        ConsentRequest.objects.filter(pk=consent_request_id, business_id=business_user.pk)
+        .select_related("model", "model__model_profile")
+        .first()
+    )
+
+
+def audit_trail_for_pair(*, business_user: User, model_user_id: str) -> list[ConsentEvent]:
+    """A business sees only its own pair's consent events (no photo or release details)."""
+    return list(
+        ConsentEvent.objects.filter(business_id=business_user.pk, model_id=model_user_id)
+        .select_related("business", "business__business_profile")
+        .order_by("-created_at", "-sequence")
+    )
+
+
+def can_view_reference_thumb(*, viewer: User, model_user_id: str) -> bool:
+    """A model sees their own; a business sees a model's thumbnails while the model is
+    in the directory (and it has human-model access) or while it holds their consent."""
+    if viewer.role == Role.MODEL:
+        return viewer.pk == model_user_id
+    if viewer.role != Role.BUSINESS:
+        return False
+    if active_consent(business_user_id=viewer.pk, model_user_id=model_user_id):
+        return True
+    if not business_has_model_access(business_user=viewer):
+        return False
+    profile = ModelProfile.objects.filter(
+        user_id=model_user_id, consent_signed=True, user__is_active=True
+    ).first()
+    return profile is not None and len(profile.reference_images) >= MIN_REFERENCE_PHOTOS
+
+
+def reference_key_for(*, model_user_id: str, photo_id: str) -> str | None:
+    keys = (
+        ModelProfile.objects.filter(user_id=model_user_id)
+        .values_list("reference_images", flat=True)
+        .first()
+    ) or []
+    for key in keys:
+        if photo_id_for(key) == photo_id:
+            return key
+    return None

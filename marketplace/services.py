@@ -1,3 +1,910 @@
-"""Writes for marketplace."""
+"""Writes for marketplace: likeness photos, the release, consent requests.
+
+Every consent change is a conditional single-document update of the request
+(``filter(pk=..., status=<expected>).update(...)``, 0 rows = refused), followed
+by ``_sync_membership`` which makes the two whitelists (``approvedBusinesses`` on
+the model, ``approvedModels`` on the business) agree with the request's status,
+and one append-only ``consent_events`` row. Emails go out in
+``transaction.on_commit``. Nothing relies on a multi-document transaction
+(``atomic()`` is a no-op on MongoDB).
+"""
 
 from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts.models import BusinessProfile, ModelProfile, Role, User
+from marketplace.models import (
+    ConsentEvent,
+    ConsentEventType,
+    ConsentRequest,
+    ConsentStatus,
+    LikenessRelease,
+    ReleaseSignature,
+)
+from marketplace.selectors import photo_id_for
+from modelsnapper import storage
+from modelsnapper.errors import DomainError
+from modelsnapper.garments import ALL_GARMENT_CATEGORIES
+from modelsnapper.images import process_image_upload
+
+logger = logging.getLogger(__name__)
+
+MIN_REFERENCE_PHOTOS = 3
+MAX_REFERENCE_PHOTOS = 4
+RE_REQUEST_COOLDOWN = timedelta(days=7)
+RENEWAL_NOTICE = timedelta(days=7)
+MAX_INTENDED_USE = 500
+MIN_INTENDED_USE = 10
+MAX_EXPIRY = timedelta(days=3 * 365)
+_CAS_ATTEMPTS = 20
+
+# User-facing messages.
+ERR_NOT_FOUND = "That request does not exist."
+ERR_PHOTO_NOT_FOUND = "That photo does not exist."
+ERR_TOO_MANY_PHOTOS = (
+    f"You already have {MAX_REFERENCE_PHOTOS} reference photos. Delete or replace one first."
+)
+ERR_NO_ACCESS = (
+    "Your package does not include human models. Upgrade to a package with human-model "
+    "access to request consent."
+)
+ERR_NOT_A_MODEL = "That person is not a model on ModelSnapper."
+ERR_SELF = "You cannot request consent from yourself."
+ERR_NOT_LISTED = (
+    "This model is not accepting requests right now (their release is not signed or "
+    "they have fewer than 3 reference photos)."
+)
+ERR_ALREADY_PENDING = "You already asked this model; the request is waiting for their answer."
+ERR_ALREADY_APPROVED = "This model has already approved your business."
+ERR_COOLDOWN = "You can ask this model again on {date}: requests are limited to one every 7 days."
+ERR_INTENDED_USE = (
+    f"Describe the intended use in {MIN_INTENDED_USE} to {MAX_INTENDED_USE} characters."
+)
+ERR_NOT_PENDING = "This request is no longer pending (it was answered already)."
+ERR_NOT_APPROVED = "This consent is not approved, so there is nothing to change."
+ERR_CATEGORIES = "Choose at least one garment category you allow."
+ERR_UNKNOWN_CATEGORY = "Unknown garment category: {value}."
+ERR_EXPIRY_PAST = "The expiry date must be in the future."
+ERR_EXPIRY_FAR = "The expiry date can be at most 3 years ahead."
+ERR_RELEASE_FIRST = "Sign the likeness release before approving businesses."
+ERR_NO_RELEASE = "No likeness release has been published yet."
+ERR_RELEASE_CHANGED = (
+    "The release text changed since you opened the page. Read the current version and sign again."
+)
+ERR_MUST_AGREE = "Tick the box to agree to the release."
+ERR_LEGAL_NAME = "Type your full legal name (2 to 200 characters)."
+ERR_ALREADY_SIGNED = "You have already signed this version of the release."
+ERR_NOT_SIGNED = "Your release is not signed, so there is nothing to withdraw."
+ERR_CONCURRENT = "Something changed at the same moment. Reload the page and try again."
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _event(
+    *,
+    model_id: str,
+    event_type: int,
+    actor: User | None,
+    business_id: str | None = None,
+    request: ConsentRequest | None = None,
+    sequence: int = 0,
+    old: Any = None,
+    new: Any = None,
+) -> ConsentEvent:
+    return ConsentEvent.objects.create(
+        model_id=model_id,
+        business_id=business_id,
+        consent_request=request,
+        actor=actor,
+        event_type=event_type,
+        sequence=sequence,
+        old_value=old,
+        new_value=new,
+    )
+
+
+def _absolute(url_name: str) -> str:
+    try:
+        return settings.SITE_URL + reverse(url_name)
+    except NoReverseMatch:
+        return settings.SITE_URL
+
+
+def _email_on_commit(*, to: Iterable[str], subject: str, body: str) -> None:
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        except Exception:  # a mail outage must not undo a committed consent change
+            logger.exception("consent email to %s failed", recipients)
+
+    transaction.on_commit(send)
+
+
+def _business_name(user_id: str) -> str:
+    profile = BusinessProfile.objects.filter(user_id=user_id).only("business_name").first()
+    return profile.business_name if profile else "A business"
+
+
+def _model_name(user_id: str) -> str:
+    profile = ModelProfile.objects.filter(user_id=user_id).only("name").first()
+    return profile.name if profile else "A model"
+
+
+def _cas_list(model_cls: type, pk: str, field: str, change) -> bool:
+    """Compare-and-set a list field: re-read, change, write only if unchanged meanwhile.
+
+    Returns True if the list changed. Concurrent writers to the same array (two
+    businesses approved at once) retry instead of overwriting each other.
+    """
+    for _ in range(_CAS_ATTEMPTS):
+        row = model_cls.objects.filter(pk=pk).values_list(field, flat=True).first()
+        if row is None:
+            return False
+        current = list(row)
+        wanted = change(current)
+        if wanted == current:
+            return False
+        if model_cls.objects.filter(pk=pk, **{field: current}).update(**{field: wanted}):
+            return True
+    raise DomainError(ERR_CONCURRENT, code="concurrent")
+
+
+def _set_membership(*, business_user_id: str, model_user_id: str, member: bool) -> None:
+    model_profile = ModelProfile.objects.filter(user_id=model_user_id).only("id").first()
+    business_profile = BusinessProfile.objects.filter(user_id=business_user_id).only("id").first()
+    if model_profile is not None:
+        _cas_list(
+            ModelProfile,
+            model_profile.pk,
+            "approved_businesses",
+            (lambda ids: ids if business_user_id in ids else [*ids, business_user_id])
+            if member
+            else (lambda ids: [i for i in ids if i != business_user_id]),
+        )
+    if business_profile is not None and model_profile is not None:
+        model_profile_id = model_profile.pk
+        _cas_list(
+            BusinessProfile,
+            business_profile.pk,
+            "approved_models",
+            (lambda ids: ids if model_profile_id in ids else [*ids, model_profile_id])
+            if member
+            else (lambda ids: [i for i in ids if i != model_profile_id]),
+        )
+
+
+def _sync_membership(request_id: str) -> None:
+    """Make both whitelists agree with the request's *current* status.
+
+    Read the status, apply it, read it again; repeat while it moved. Whichever
+    action changed the status last also syncs last on a fresh read, so approve and
+    revoke racing each other end with arrays that match the final status.
+    """
+    for _ in range(_CAS_ATTEMPTS):
+        row = (
+            ConsentRequest.objects.filter(pk=request_id)
+            .values("status", "business_id", "model_id", "version")
+            .first()
+        )
+        if row is None:
+            return
+        _set_membership(
+            business_user_id=row["business_id"],
+            model_user_id=row["model_id"],
+            member=row["status"] == ConsentStatus.APPROVED,
+        )
+        again = ConsentRequest.objects.filter(pk=request_id).values("status", "version").first()
+        if again is not None and again["version"] == row["version"]:
+            return
+    raise DomainError(ERR_CONCURRENT, code="concurrent")
+
+
+def _transition(
+    *,
+    request: ConsentRequest,
+    expected: Iterable[str],
+    now: datetime,
+    extra_filter: dict[str, Any] | None = None,
+    **changes: Any,
+) -> int | None:
+    """Conditionally move the request; returns the new version, or None if refused."""
+    for _ in range(_CAS_ATTEMPTS):
+        current = ConsentRequest.objects.filter(pk=request.pk).values("status", "version").first()
+        if current is None or current["status"] not in set(expected):
+            return None
+        updated = ConsentRequest.objects.filter(
+            pk=request.pk,
+            status=current["status"],
+            version=current["version"],
+            **(extra_filter or {}),
+        ).update(version=F("version") + 1, updated_at=now, **changes)
+        if updated:
+            return current["version"] + 1
+        if extra_filter:
+            return None
+    raise DomainError(ERR_CONCURRENT, code="concurrent")
+
+
+def _request_for_model(*, actor: User, consent_request_id: str) -> ConsentRequest:
+    request = (
+        ConsentRequest.objects.filter(pk=consent_request_id, model_id=actor.pk)
+        .select_related("business", "model")
+        .first()
+    )
+    if request is None:
+        raise DomainError(ERR_NOT_FOUND, code="not_found")
+    return request
+
+
+def clean_categories(values: Iterable[str]) -> list[str]:
+    chosen = []
+    for value in values:
+        if value not in ALL_GARMENT_CATEGORIES:
+            raise DomainError(ERR_UNKNOWN_CATEGORY.format(value=value), code="category")
+        if value not in chosen:
+            chosen.append(value)
+    if not chosen:
+        raise DomainError(ERR_CATEGORIES, code="category")
+    # Stored in the vocabulary's order, so equal limits compare equal.
+    return [c for c in ALL_GARMENT_CATEGORIES if c in chosen]
+
+
+def _clean_expiry(expires_on: date | None, now: datetime) -> datetime | None:
+    if expires_on is None:
+        return None
+    # Valid until the end of the chosen day (UTC).
+    moment = datetime.combine(expires_on, time.max).replace(microsecond=0)
+    moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    if moment <= now:
+        raise DomainError(ERR_EXPIRY_PAST, code="expiry")
+    if moment - now > MAX_EXPIRY:
+        raise DomainError(ERR_EXPIRY_FAR, code="expiry")
+    return moment
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- reference photos ----------------------------------------------------------------------
+
+
+def _model_profile(actor: User) -> ModelProfile:
+    if actor.role != Role.MODEL:
+        raise DomainError(ERR_NOT_A_MODEL, code="role")
+    profile = ModelProfile.objects.filter(user_id=actor.pk).first()
+    if profile is None:
+        raise DomainError(ERR_NOT_A_MODEL, code="role")
+    return profile
+
+
+def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
+    for key in profile.reference_images:
+        if photo_id_for(key) == photo_id:
+            return key
+    return None
+
+
+def _store_photo(*, actor: User, upload: Any) -> str:
+    processed = process_image_upload(upload)
+    key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
+    try:
+        storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
+    except Exception:
+        storage.delete_private(key)
+        raise
+    return key
+
+
+def _delete_photo_files(key: str) -> None:
+    storage.delete_private(key)
+    storage.delete_private(storage.variant_key(key, "thumb"))
+
+
+def reference_photo_add(*, actor: User, upload: Any) -> str:
+    """Check, re-encode and store one likeness photo; returns its storage key."""
+    profile = _model_profile(actor)
+    if len(profile.reference_images) >= MAX_REFERENCE_PHOTOS:
+        raise DomainError(ERR_TOO_MANY_PHOTOS, code="too_many")
+    # The file is stored before the key is recorded (a key must never point at
+    # nothing); if recording fails the file is removed again.
+    key = _store_photo(actor=actor, upload=upload)
+
+    def add(keys: list[str]) -> list[str]:
+        if len(keys) >= MAX_REFERENCE_PHOTOS:
+            raise DomainError(ERR_TOO_MANY_PHOTOS, code="too_many")
+        return [*keys, key]
+
+    try:
+        _cas_list(ModelProfile, profile.pk, "reference_images", add)
+    except Exception:
+        _delete_photo_files(key)
+        raise
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.REFERENCE_PHOTO_ADDED,
+        actor=actor,
+        new={"photo": photo_id_for(key)},
+    )
+    return key
+
+
+def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
+    profile = _model_profile(actor)
+    old_key = _key_for_photo(profile, photo_id)
+    if old_key is None:
+        raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+    key = _store_photo(actor=actor, upload=upload)
+
+    def replace(keys: list[str]) -> list[str]:
+        if old_key not in keys:
+            raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+        return [key if k == old_key else k for k in keys]
+
+    try:
+        _cas_list(ModelProfile, profile.pk, "reference_images", replace)
+    except Exception:
+        _delete_photo_files(key)
+        raise
+    transaction.on_commit(lambda: _delete_photo_files(old_key))
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.REFERENCE_PHOTO_REPLACED,
+        actor=actor,
+        old={"photo": photo_id},
+        new={"photo": photo_id_for(key)},
+    )
+    return key
+
+
+def reference_photo_delete(*, actor: User, photo_id: str) -> None:
+    profile = _model_profile(actor)
+    old_key = _key_for_photo(profile, photo_id)
+    if old_key is None:
+        raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+
+    def remove(keys: list[str]) -> list[str]:
+        if old_key not in keys:
+            raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+        return [k for k in keys if k != old_key]
+
+    _cas_list(ModelProfile, profile.pk, "reference_images", remove)
+    transaction.on_commit(lambda: _delete_photo_files(old_key))
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.REFERENCE_PHOTO_DELETED,
+        actor=actor,
+        old={"photo": photo_id},
+    )
+
+
+# --- release ---------------------------------------------------------------------------------
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def release_publish(*, actor: User | None, title: str, text: str) -> LikenessRelease:
+    """Publish a new release version (admins). Old versions stay as they were."""
+    title = " ".join((title or "").split())
+    if not title or not (text or "").strip():
+        raise DomainError("A release needs a title and a text.", code="invalid")
+    for _ in range(_CAS_ATTEMPTS):
+        latest = LikenessRelease.objects.aggregate(v=Max("version"))["v"] or 0
+        try:
+            with transaction.atomic():
+                return LikenessRelease.objects.create(
+                    version=latest + 1,
+                    title=title,
+                    text=text,
+                    text_sha256=text_hash(text),
+                    created_by=actor,
+                )
+        except IntegrityError:
+            continue  # another admin published the same number: take the next
+    raise DomainError(ERR_CONCURRENT, code="concurrent")
+
+
+@dataclass(frozen=True)
+class SignatureContext:
+    ip_address: str | None
+    user_agent: str
+
+
+def release_sign(
+    *,
+    actor: User,
+    release_version: int,
+    text_sha256: str,
+    legal_name: str,
+    agreed: bool,
+    context: SignatureContext,
+) -> ReleaseSignature:
+    """Sign the release version the model read (its version and text hash)."""
+    _model_profile(actor)
+    if not agreed:
+        raise DomainError(ERR_MUST_AGREE, code="agree")
+    legal_name = " ".join((legal_name or "").split())
+    if not 2 <= len(legal_name) <= 200:
+        raise DomainError(ERR_LEGAL_NAME, code="name")
+    release = LikenessRelease.objects.order_by("-version").first()
+    if release is None:
+        raise DomainError(ERR_NO_RELEASE, code="no_release")
+    # The model signs exactly what they saw: a newer version or another text is refused.
+    if release.version != release_version or release.text_sha256 != text_sha256:
+        raise DomainError(ERR_RELEASE_CHANGED, code="changed")
+    if ReleaseSignature.objects.filter(
+        model_id=actor.pk, release_version=release.version, withdrawn_at=None
+    ).exists():
+        raise DomainError(ERR_ALREADY_SIGNED, code="duplicate")
+    sequence = ReleaseSignature.objects.filter(model_id=actor.pk).count()
+    try:
+        with transaction.atomic():
+            signature = ReleaseSignature.objects.create(
+                model=actor,
+                release=release,
+                release_version=release.version,
+                text_sha256=release.text_sha256,
+                legal_name=legal_name,
+                ip_address=context.ip_address or None,
+                user_agent=(context.user_agent or "")[:500],
+                sequence=sequence,
+            )
+    except IntegrityError:
+        # A double-submitted form: the first post signed, this one changes nothing.
+        raise DomainError(ERR_ALREADY_SIGNED, code="duplicate") from None
+    # Earlier signatures of older versions are superseded by this one.
+    ReleaseSignature.objects.filter(model_id=actor.pk, withdrawn_at=None).exclude(
+        pk=signature.pk
+    ).update(withdrawn_at=signature.signed_at)
+    ModelProfile.objects.filter(user_id=actor.pk).update(consent_signed=True)
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.RELEASE_SIGNED,
+        actor=actor,
+        new={"version": release.version, "textSha256": release.text_sha256},
+    )
+    return signature
+
+
+def release_withdraw(*, actor: User) -> None:
+    """Withdraw the release: consentSigned false, every approval suspended at once.
+
+    Approvals keep their status (they come back if the model signs again); every
+    use is refused while ``consentSigned`` is false (see selectors.active_consent).
+    """
+    _model_profile(actor)
+    now = timezone.now()
+    withdrawn = ReleaseSignature.objects.filter(model_id=actor.pk, withdrawn_at=None).update(
+        withdrawn_at=now
+    )
+    flipped = ModelProfile.objects.filter(user_id=actor.pk, consent_signed=True).update(
+        consent_signed=False
+    )
+    if not withdrawn and not flipped:
+        raise DomainError(ERR_NOT_SIGNED, code="not_signed")
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.RELEASE_WITHDRAWN,
+        actor=actor,
+        old={"consentSigned": True},
+        new={"consentSigned": False},
+    )
+    approved = ConsentRequest.objects.filter(
+        model_id=actor.pk, status=ConsentStatus.APPROVED
+    ).values_list("business__email", flat=True)
+    name = _model_name(actor.pk)
+    for email in approved:
+        _email_on_commit(
+            to=[email],
+            subject=f"{name} withdrew their likeness release",
+            body=(
+                f"{name} withdrew their likeness release on ModelSnapper. Your approval is "
+                "suspended: new photos with their likeness are refused until they sign again.\n\n"
+                f"{_absolute('marketplace:business-consents')}\n"
+            ),
+        )
+
+
+# --- consent requests ---------------------------------------------------------------------
+
+
+def _business_with_access(actor: User) -> BusinessProfile:
+    if actor.role != Role.BUSINESS:
+        raise DomainError(ERR_SELF if actor.role == Role.MODEL else ERR_NO_ACCESS, code="role")
+    profile = BusinessProfile.objects.select_related("package").filter(user_id=actor.pk).first()
+    if profile is None or profile.package is None or not profile.package.human_model_access:
+        raise DomainError(ERR_NO_ACCESS, code="no_access")
+    return profile
+
+
+def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> ConsentRequest:
+    """A business asks a model for consent (one document per pair, reused later)."""
+    if str(model_user_id) == str(actor.pk):
+        raise DomainError(ERR_SELF, code="self")
+    _business_with_access(actor)
+    target = User.objects.filter(pk=model_user_id, role=Role.MODEL, is_active=True).first()
+    profile = ModelProfile.objects.filter(user_id=model_user_id).first() if target else None
+    if target is None or profile is None:
+        raise DomainError(ERR_NOT_A_MODEL, code="not_model")
+    if not profile.consent_signed or len(profile.reference_images) < MIN_REFERENCE_PHOTOS:
+        raise DomainError(ERR_NOT_LISTED, code="not_listed")
+    intended_use = (intended_use or "").strip()
+    if not MIN_INTENDED_USE <= len(intended_use) <= MAX_INTENDED_USE:
+        raise DomainError(ERR_INTENDED_USE, code="intended_use")
+
+    now = timezone.now()
+    existing = ConsentRequest.objects.filter(business_id=actor.pk, model_id=target.pk).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                request = ConsentRequest.objects.create(
+                    business=actor,
+                    model=target,
+                    intended_use=intended_use,
+                    requested_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+        except IntegrityError:
+            # The unique (business, model) index refused a double post.
+            raise DomainError(ERR_ALREADY_PENDING, code="duplicate") from None
+        version = 1
+        old = None
+    else:
+        request = existing
+        if existing.status == ConsentStatus.PENDING:
+            raise DomainError(ERR_ALREADY_PENDING, code="duplicate")
+        if existing.status == ConsentStatus.APPROVED:
+            raise DomainError(ERR_ALREADY_APPROVED, code="duplicate")
+        last = max(filter(None, [existing.requested_at, existing.decided_at]))
+        if existing.status != ConsentStatus.EXPIRED and now - last < RE_REQUEST_COOLDOWN:
+            raise DomainError(
+                ERR_COOLDOWN.format(date=(last + RE_REQUEST_COOLDOWN).date().isoformat()),
+                code="cooldown",
+            )
+        version = _transition(
+            request=existing,
+            expected=[existing.status],
+            now=now,
+            extra_filter={"version": existing.version},
+            status=ConsentStatus.PENDING,
+            intended_use=intended_use,
+            requested_at=now,
+            decided_at=None,
+            expires_at=None,
+            renewal_prompted_at=None,
+            allowed_categories=[],
+        )
+        if version is None:
+            raise DomainError(ERR_ALREADY_PENDING, code="duplicate")
+        old = {"status": existing.status}
+        request.refresh_from_db()
+    _event(
+        model_id=target.pk,
+        business_id=actor.pk,
+        request=request,
+        event_type=ConsentEventType.REQUESTED,
+        actor=actor,
+        sequence=version,
+        old=old,
+        new={"status": ConsentStatus.PENDING, "intendedUse": intended_use},
+    )
+    business_name = _business_name(actor.pk)
+    _email_on_commit(
+        to=[target.email],
+        subject=f"{business_name} asks to use your likeness",
+        body=(
+            f"{business_name} asked for consent to use your likeness on ModelSnapper.\n\n"
+            f"Intended use: {intended_use}\n\n"
+            f"Approve or reject it in your consent inbox: "
+            f"{_absolute('marketplace:consent-inbox')}\n"
+        ),
+    )
+    return request
+
+
+def consent_approve(
+    *,
+    actor: User,
+    consent_request_id: str,
+    allowed_categories: Iterable[str],
+    expires_on: date | None = None,
+) -> ConsentRequest:
+    request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
+    categories = clean_categories(allowed_categories)
+    now = timezone.now()
+    expires_at = _clean_expiry(expires_on, now)
+    profile = _model_profile(actor)
+    if not profile.consent_signed:
+        raise DomainError(ERR_RELEASE_FIRST, code="release")
+    version = _transition(
+        request=request,
+        expected=[ConsentStatus.PENDING],
+        now=now,
+        status=ConsentStatus.APPROVED,
+        decided_at=now,
+        allowed_categories=categories,
+        expires_at=expires_at,
+        renewal_prompted_at=None,
+    )
+    if version is None:
+        raise DomainError(ERR_NOT_PENDING, code="not_pending")
+    _event(
+        model_id=actor.pk,
+        business_id=request.business_id,
+        request=request,
+        event_type=ConsentEventType.APPROVED,
+        actor=actor,
+        sequence=version,
+        old={"status": ConsentStatus.PENDING},
+        new={
+            "status": ConsentStatus.APPROVED,
+            "allowedCategories": categories,
+            "expiresAt": _iso(expires_at),
+        },
+    )
+    _sync_membership(request.pk)
+    name = _model_name(actor.pk)
+    limits = ", ".join(categories)
+    until = f" until {expires_at:%Y-%m-%d}" if expires_at else ""
+    _email_on_commit(
+        to=[request.business.email],
+        subject=f"{name} approved your consent request",
+        body=(
+            f"{name} approved your request to use their likeness{until}.\n"
+            f"Allowed garment categories: {limits}.\n\n"
+            f"{_absolute('marketplace:business-consents')}\n"
+        ),
+    )
+    request.refresh_from_db()
+    return request
+
+
+def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
+    request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
+    now = timezone.now()
+    version = _transition(
+        request=request,
+        expected=[ConsentStatus.PENDING],
+        now=now,
+        status=ConsentStatus.REJECTED,
+        decided_at=now,
+    )
+    if version is None:
+        raise DomainError(ERR_NOT_PENDING, code="not_pending")
+    _event(
+        model_id=actor.pk,
+        business_id=request.business_id,
+        request=request,
+        event_type=ConsentEventType.REJECTED,
+        actor=actor,
+        sequence=version,
+        old={"status": ConsentStatus.PENDING},
+        new={"status": ConsentStatus.REJECTED},
+    )
+    _sync_membership(request.pk)
+    name = _model_name(actor.pk)
+    _email_on_commit(
+        to=[request.business.email],
+        subject=f"{name} declined your consent request",
+        body=(
+            f"{name} declined your request to use their likeness. You may ask again "
+            f"after 7 days.\n\n{_absolute('marketplace:business-consents')}\n"
+        ),
+    )
+    request.refresh_from_db()
+    return request
+
+
+def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
+    """The model withdraws an approval; it takes effect at once, queued jobs included."""
+    request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
+    now = timezone.now()
+    version = _transition(
+        request=request,
+        expected=[ConsentStatus.APPROVED],
+        now=now,
+        status=ConsentStatus.REVOKED,
+        decided_at=now,
+    )
+    if version is None:
+        raise DomainError(ERR_NOT_APPROVED, code="not_approved")
+    _event(
+        model_id=actor.pk,
+        business_id=request.business_id,
+        request=request,
+        event_type=ConsentEventType.REVOKED,
+        actor=actor,
+        sequence=version,
+        old={"status": ConsentStatus.APPROVED},
+        new={"status": ConsentStatus.REVOKED},
+    )
+    _sync_membership(request.pk)
+    name = _model_name(actor.pk)
+    _email_on_commit(
+        to=[request.business.email],
+        subject=f"{name} revoked their consent",
+        body=(
+            f"{name} revoked your permission to use their likeness. New photos with "
+            f"their likeness are refused from now on.\n\n"
+            f"{_absolute('marketplace:business-consents')}\n"
+        ),
+    )
+    request.refresh_from_db()
+    return request
+
+
+def consent_limits_change(
+    *,
+    actor: User,
+    consent_request_id: str,
+    allowed_categories: Iterable[str],
+    expires_on: date | None = None,
+) -> ConsentRequest:
+    request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
+    categories = clean_categories(allowed_categories)
+    now = timezone.now()
+    expires_at = _clean_expiry(expires_on, now)
+    old = {"allowedCategories": request.allowed_categories, "expiresAt": _iso(request.expires_at)}
+    new = {"allowedCategories": categories, "expiresAt": _iso(expires_at)}
+    if old == new:
+        return request  # a replayed form changes nothing and logs nothing
+    version = _transition(
+        request=request,
+        expected=[ConsentStatus.APPROVED],
+        now=now,
+        allowed_categories=categories,
+        expires_at=expires_at,
+        renewal_prompted_at=None,
+    )
+    if version is None:
+        raise DomainError(ERR_NOT_APPROVED, code="not_approved")
+    _event(
+        model_id=actor.pk,
+        business_id=request.business_id,
+        request=request,
+        event_type=ConsentEventType.LIMITS_CHANGED,
+        actor=actor,
+        sequence=version,
+        old=old,
+        new=new,
+    )
+    request.refresh_from_db()
+    return request
+
+
+def consent_expire(*, consent_request_id: str, now: datetime | None = None) -> bool:
+    """System action: an approval past its expiry date becomes EXPIRED (= revoked)."""
+    now = now or timezone.now()
+    request = (
+        ConsentRequest.objects.filter(pk=consent_request_id).select_related("business", "model")
+    ).first()
+    if request is None:
+        return False
+    version = _transition(
+        request=request,
+        expected=[ConsentStatus.APPROVED],
+        now=now,
+        extra_filter={"expires_at__lte": now},
+        status=ConsentStatus.EXPIRED,
+        decided_at=now,
+    )
+    if version is None:
+        return False
+    _event(
+        model_id=request.model_id,
+        business_id=request.business_id,
+        request=request,
+        event_type=ConsentEventType.EXPIRED,
+        actor=None,
+        sequence=version,
+        old={"status": ConsentStatus.APPROVED, "expiresAt": _iso(request.expires_at)},
+        new={"status": ConsentStatus.EXPIRED},
+    )
+    _sync_membership(request.pk)
+    business_name = _business_name(request.business_id)
+    model_name = _model_name(request.model_id)
+    _email_on_commit(
+        to=[request.business.email],
+        subject=f"Your consent from {model_name} expired",
+        body=(
+            f"The consent {model_name} gave your business expired. You can ask again "
+            f"from the model directory.\n\n{_absolute('marketplace:directory')}\n"
+        ),
+    )
+    _email_on_commit(
+        to=[request.model.email],
+        subject=f"Your consent for {business_name} expired",
+        body=(
+            f"Your consent for {business_name} expired; they can no longer use your "
+            f"likeness.\n\n{_absolute('marketplace:consent-inbox')}\n"
+        ),
+    )
+    return True
+
+
+def consent_prompt_renewal(*, consent_request_id: str, now: datetime | None = None) -> bool:
+    """Remind both sides a week before an approval expires (once per expiry date)."""
+    now = now or timezone.now()
+    request = (
+        ConsentRequest.objects.filter(pk=consent_request_id).select_related("business", "model")
+    ).first()
+    if request is None:
+        return False
+    claimed = ConsentRequest.objects.filter(
+        pk=request.pk,
+        status=ConsentStatus.APPROVED,
+        version=request.version,
+        renewal_prompted_at=None,
+        expires_at__gt=now,
+        expires_at__lte=now + RENEWAL_NOTICE,
+    ).update(renewal_prompted_at=now)
+    if not claimed:
+        return False
+    _event(
+        model_id=request.model_id,
+        business_id=request.business_id,
+        request=request,
+        event_type=ConsentEventType.RENEWAL_PROMPTED,
+        actor=None,
+        sequence=request.version,
+        new={"expiresAt": _iso(request.expires_at)},
+    )
+    business_name = _business_name(request.business_id)
+    model_name = _model_name(request.model_id)
+    day = f"{request.expires_at:%Y-%m-%d}"
+    _email_on_commit(
+        to=[request.model.email],
+        subject=f"Your consent for {business_name} expires on {day}",
+        body=(
+            f"Your consent for {business_name} expires on {day}. To renew it, set a new "
+            f"expiry date in your consent inbox: {_absolute('marketplace:consent-inbox')}\n"
+        ),
+    )
+    _email_on_commit(
+        to=[request.business.email],
+        subject=f"Your consent from {model_name} expires on {day}",
+        body=(
+            f"The consent {model_name} gave your business expires on {day}. Ask them to "
+            f"renew it, or ask again after it expires.\n\n"
+            f"{_absolute('marketplace:business-consents')}\n"
+        ),
+    )
+    return True
+
+
+def consents_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
+    """Expire what is due and send renewal prompts; returns (expired, prompted)."""
+    now = now or timezone.now()
+    due = ConsentRequest.objects.filter(
+        status=ConsentStatus.APPROVED, expires_at__lte=now
+    ).values_list("pk", flat=True)
+    expired = sum(consent_expire(consent_request_id=pk, now=now) for pk in list(due))
+    soon = ConsentRequest.objects.filter(
+        status=ConsentStatus.APPROVED,
+        renewal_prompted_at=None,
+        expires_at__gt=now,
+        expires_at__lte=now + RENEWAL_NOTICE,
+    ).values_list("pk", flat=True)
+    prompted = sum(consent_prompt_renewal(consent_request_id=pk, now=now) for pk in list(soon))
+    return expired, prompted

@@ -86,5 +86,9 @@ def seed_demo() -> list[DemoUser]:
     _seed_packages()
     _seed_avatars()
     for demo in DEMO_USERS:
-        _seed_user(demo)
+        user = _seed_user(demo)
+        if demo.role == Role.MODEL:
+            from marketplace.demo_seed import seed_model_likeness
+
+            seed_model_likeness(user)
     return DEMO_USERS

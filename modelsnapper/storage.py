@@ -80,6 +80,29 @@ def save_private(*, prefix: str, content: bytes, extension: str = "jpg") -> str:
     return default_storage.save(name, file)
 
 
+def variant_key(key: str, variant: str) -> str:
+    """The key of a derived file (e.g. ``thumb``) stored beside ``key``: as
+    unguessable as the original, and found again without a lookup table."""
+    _check_key(key)
+    base = key.rsplit(".", 1)[0] if "." in key.rsplit("/", 1)[-1] else key
+    return f"{base}_{variant}.jpg"
+
+
+def save_private_variant(*, key: str, variant: str, content: bytes) -> str:
+    """Store a derived file (thumbnail) at ``variant_key(key, variant)``."""
+    if not re.match(r"^[a-z0-9]{1,16}$", variant):
+        raise ValueError(f"Invalid variant {variant!r}.")
+    name = variant_key(key, variant)
+    file = ContentFile(content, name=name)
+    file.content_type = content_type_for(name)
+    saved = default_storage.save(name, file)
+    if saved != name:
+        # Only possible if the derived name already existed: keep one file per key.
+        default_storage.delete(saved)
+        raise FileExistsError(name)
+    return saved
+
+
 def read_private(key: str) -> bytes:
     """The stored bytes; FileNotFoundError when the key does not exist."""
     _check_key(key)

@@ -1,0 +1,39 @@
+"""Demo likeness for `seed_demo`: the demo model signs the release and gets 3
+reference photos drawn locally, so the model directory is not empty."""
+
+from __future__ import annotations
+
+import contextlib
+
+from accounts.models import ModelProfile, User
+from marketplace import services
+from marketplace.avatar_art import DEMO_AVATARS, AvatarStyle, avatar_jpeg_bytes
+from marketplace.selectors import current_release
+from modelsnapper.errors import DomainError
+
+DEMO_LEGAL_NAME = "Demo Model Mia"
+
+
+def seed_model_likeness(user: User) -> None:
+    profile = ModelProfile.objects.get(user_id=user.pk)
+    base = DEMO_AVATARS[0]
+    # Three poses of the same person: one figure, three backdrops.
+    styles = [
+        base,
+        AvatarStyle(f"{base.name} 2", base.skin, base.hair, (226, 232, 240), (190, 200, 214), True),
+        AvatarStyle(f"{base.name} 3", base.skin, base.hair, (240, 230, 226), (214, 196, 190), True),
+    ]
+    for style in styles[len(profile.reference_images) : services.MIN_REFERENCE_PHOTOS]:
+        services.reference_photo_add(actor=user, upload=avatar_jpeg_bytes(style))
+    release = current_release()
+    if release is not None and not ModelProfile.objects.get(user_id=user.pk).consent_signed:
+        # DomainError here means it is already signed (a rerun).
+        with contextlib.suppress(DomainError):
+            services.release_sign(
+                actor=user,
+                release_version=release.version,
+                text_sha256=release.text_sha256,
+                legal_name=DEMO_LEGAL_NAME,
+                agreed=True,
+                context=services.SignatureContext(ip_address=None, user_agent="seed_demo"),
+            )

@@ -1,0 +1,411 @@
+"""Marketplace pages: thin views (role gate, object for this user, form, one service)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from accounts.permissions import business_required, model_required, role_required
+from marketplace import selectors, services
+from marketplace.forms import (
+    ConsentDecisionForm,
+    ConsentRequestForm,
+    ReferencePhotoForm,
+    ReleaseSignForm,
+)
+from marketplace.models import ConsentStatus
+from modelsnapper.errors import DomainError
+from modelsnapper.garments import GarmentCategory
+from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
+from modelsnapper.storage import private_file_response, variant_key
+
+
+def _fail(request: HttpRequest, error: DomainError) -> None:
+    """A refused action: someone else's object answers 404, the rest a message."""
+    if error.code == "not_found":
+        raise Http404(error.message)
+    messages.error(request, error.message)
+
+
+def _upload_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Stop reading an oversized upload while it streams (Django's documented way to
+    change upload handlers: csrf_exempt outside, csrf_protect inside)."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
+        return protected(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _upload_too_large(request: HttpRequest) -> bool:
+    return bool(getattr(request, "upload_too_large", False))
+
+
+def _packages_url() -> str | None:
+    try:
+        return reverse("billing:packages")
+    except NoReverseMatch:
+        return None
+
+
+# --- model: likeness photos --------------------------------------------------------------------
+
+
+@_upload_view
+@model_required
+@require_http_methods(["GET", "POST"])
+def likeness(request: HttpRequest) -> HttpResponse:
+    form = ReferencePhotoForm()
+    if request.method == "POST":
+        if _upload_too_large(request):
+            messages.error(request, too_large_message())
+            return redirect("marketplace:likeness")
+        form = ReferencePhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.reference_photo_add(actor=request.user, upload=form.cleaned_data["photo"])
+            except DomainError as error:
+                form.add_error("photo", error.message)
+            else:
+                messages.success(request, "Photo added.")
+                return redirect("marketplace:likeness")
+    photos = selectors.reference_photos(model_user=request.user)
+    return render(
+        request,
+        "marketplace/likeness.html",
+        {
+            "form": form,
+            "photos": photos,
+            "can_add": len(photos) < selectors.MAX_REFERENCE_PHOTOS,
+            "min_photos": selectors.MIN_REFERENCE_PHOTOS,
+            "max_photos": selectors.MAX_REFERENCE_PHOTOS,
+            "listed": len(photos) >= selectors.MIN_REFERENCE_PHOTOS,
+        },
+    )
+
+
+@_upload_view
+@model_required
+@require_POST
+def likeness_replace(request: HttpRequest, photo_id: str) -> HttpResponse:
+    if selectors.reference_key_for(model_user_id=request.user.pk, photo_id=photo_id) is None:
+        raise Http404("No such photo.")
+    if _upload_too_large(request):
+        messages.error(request, too_large_message())
+        return redirect("marketplace:likeness")
+    form = ReferencePhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a photo to replace this one with.")
+        return redirect("marketplace:likeness")
+    try:
+        services.reference_photo_replace(
+            actor=request.user, photo_id=photo_id, upload=form.cleaned_data["photo"]
+        )
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Photo replaced.")
+    return redirect("marketplace:likeness")
+
+
+@model_required
+@require_POST
+def likeness_delete(request: HttpRequest, photo_id: str) -> HttpResponse:
+    try:
+        services.reference_photo_delete(actor=request.user, photo_id=photo_id)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Photo deleted.")
+    return redirect("marketplace:likeness")
+
+
+@role_required(Role.MODEL, Role.BUSINESS)
+@require_GET
+def reference_thumb(request: HttpRequest, model_user_id: str, photo_id: str) -> HttpResponse:
+    if not selectors.can_view_reference_thumb(viewer=request.user, model_user_id=model_user_id):
+        raise Http404("No such photo.")
+    key = selectors.reference_key_for(model_user_id=model_user_id, photo_id=photo_id)
+    if key is None:
+        raise Http404("No such photo.")
+    return private_file_response(variant_key(key, "thumb"))
+
+
+@model_required
+@require_GET
+def reference_full(request: HttpRequest, photo_id: str) -> HttpResponse:
+    # Full-size likeness photos are shown to their owner only.
+    key = selectors.reference_key_for(model_user_id=request.user.pk, photo_id=photo_id)
+    if key is None:
+        raise Http404("No such photo.")
+    return private_file_response(key)
+
+
+# --- model: release ------------------------------------------------------------------------------
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
+    # rewrites it, and a signature record must not carry a forged address.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@model_required
+@require_http_methods(["GET", "POST"])
+def release(request: HttpRequest) -> HttpResponse:
+    state = selectors.release_state(model_user=request.user)
+    initial = {}
+    if state.release is not None:
+        initial = {
+            "release_version": state.release.version,
+            "text_sha256": state.release.text_sha256,
+        }
+    form = ReleaseSignForm(initial=initial)
+    if request.method == "POST":
+        form = ReleaseSignForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.release_sign(
+                    actor=request.user,
+                    release_version=data["release_version"],
+                    text_sha256=data["text_sha256"],
+                    legal_name=data["legal_name"],
+                    agreed=data["agree"],
+                    context=services.SignatureContext(
+                        ip_address=_client_ip(request),
+                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    ),
+                )
+            except DomainError as error:
+                if error.code == "duplicate":
+                    messages.info(request, error.message)
+                    return redirect("marketplace:release")
+                if error.code == "changed":
+                    messages.error(request, error.message)
+                    return redirect("marketplace:release")
+                field = {"agree": "agree", "name": "legal_name"}.get(error.code)
+                form.add_error(field, error.message)
+            else:
+                messages.success(request, "Thank you — your likeness release is signed.")
+                return redirect("marketplace:release")
+        else:
+            messages.error(request, "The form was incomplete. Read the release and sign again.")
+    return render(request, "marketplace/release.html", {"state": state, "form": form})
+
+
+@model_required
+@require_POST
+def release_withdraw(request: HttpRequest) -> HttpResponse:
+    try:
+        services.release_withdraw(actor=request.user)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request,
+            "Your release is withdrawn. Every approval is suspended until you sign again.",
+        )
+    return redirect("marketplace:release")
+
+
+# --- model: consent inbox ----------------------------------------------------------------------
+
+
+@model_required
+@require_GET
+def consent_inbox(request: HttpRequest) -> HttpResponse:
+    inbox = selectors.consent_inbox(model_user=request.user)
+    return render(
+        request,
+        "marketplace/consent_inbox.html",
+        {"inbox": inbox, "decision_form": ConsentDecisionForm()},
+    )
+
+
+def _decision(request: HttpRequest, request_id: str, *, limits_only: bool) -> HttpResponse:
+    consent = selectors.request_for_model(model_user=request.user, consent_request_id=request_id)
+    if consent is None:
+        raise Http404("No such request.")
+    initial = None
+    if limits_only:
+        initial = {
+            "allowed_categories": consent.allowed_categories,
+            "expires_on": consent.expires_at.date() if consent.expires_at else None,
+        }
+    form = ConsentDecisionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        service = services.consent_limits_change if limits_only else services.consent_approve
+        try:
+            service(
+                actor=request.user,
+                consent_request_id=consent.pk,
+                allowed_categories=form.cleaned_data["allowed_categories"],
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except DomainError as error:
+            if error.code in {"category", "expiry"}:
+                field = "allowed_categories" if error.code == "category" else "expires_on"
+                form.add_error(field, error.message)
+            else:
+                _fail(request, error)
+                return redirect("marketplace:consent-inbox")
+        else:
+            messages.success(
+                request,
+                "Limits saved."
+                if limits_only
+                else "Approved. The business can now use your likeness within the limits you set.",
+            )
+            return redirect("marketplace:consent-inbox")
+    return render(
+        request,
+        "marketplace/consent_decide.html",
+        {"consent": consent, "form": form, "limits_only": limits_only},
+    )
+
+
+@model_required
+@require_http_methods(["GET", "POST"])
+def consent_approve(request: HttpRequest, request_id: str) -> HttpResponse:
+    return _decision(request, request_id, limits_only=False)
+
+
+@model_required
+@require_http_methods(["GET", "POST"])
+def consent_limits(request: HttpRequest, request_id: str) -> HttpResponse:
+    return _decision(request, request_id, limits_only=True)
+
+
+@model_required
+@require_POST
+def consent_reject(request: HttpRequest, request_id: str) -> HttpResponse:
+    try:
+        services.consent_reject(actor=request.user, consent_request_id=request_id)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Request declined.")
+    return redirect("marketplace:consent-inbox")
+
+
+@model_required
+@require_POST
+def consent_revoke(request: HttpRequest, request_id: str) -> HttpResponse:
+    try:
+        services.consent_revoke(actor=request.user, consent_request_id=request_id)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "Consent revoked. It takes effect immediately.")
+    return redirect("marketplace:consent-inbox")
+
+
+@model_required
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    events = selectors.audit_trail_for_model(model_user=request.user)
+    return render(request, "marketplace/audit_trail.html", {"events": events})
+
+
+# --- business: directory and consents ----------------------------------------------------------
+
+
+def _upgrade_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "marketplace/upgrade.html",
+        {"packages_url": _packages_url()},
+        status=200,
+    )
+
+
+@business_required
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    if not selectors.business_has_model_access(business_user=request.user):
+        return _upgrade_page(request)
+    entries = selectors.model_directory(business_user=request.user)
+    return render(request, "marketplace/directory.html", {"entries": entries})
+
+
+@business_required
+@require_http_methods(["GET", "POST"])
+def consent_request(request: HttpRequest, model_user_id: str) -> HttpResponse:
+    if not selectors.business_has_model_access(business_user=request.user):
+        if request.method == "POST":
+            messages.error(request, services.ERR_NO_ACCESS)
+        return _upgrade_page(request)
+    entry = selectors.directory_model(business_user=request.user, model_user_id=model_user_id)
+    if entry is None:
+        raise Http404("No such model.")
+    form = ConsentRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_request(
+                actor=request.user,
+                model_user_id=model_user_id,
+                intended_use=form.cleaned_data["intended_use"],
+            )
+        except DomainError as error:
+            if error.code == "intended_use":
+                form.add_error("intended_use", error.message)
+            else:
+                _fail(request, error)
+                return redirect("marketplace:business-consents")
+        else:
+            messages.success(request, f"Request sent to {entry.name}.")
+            return redirect("marketplace:business-consents")
+    return render(
+        request,
+        "marketplace/consent_request.html",
+        {"entry": entry, "form": form, "categories": GarmentCategory.choices},
+    )
+
+
+@business_required
+@require_GET
+def business_consents(request: HttpRequest) -> HttpResponse:
+    consents = selectors.business_consents(business_user=request.user)
+    return render(
+        request,
+        "marketplace/business_consents.html",
+        {
+            "consents": consents,
+            "has_access": selectors.business_has_model_access(business_user=request.user),
+            "approved_status": ConsentStatus.APPROVED,
+        },
+    )
+
+
+@business_required
+@require_GET
+def business_consent_detail(request: HttpRequest, request_id: str) -> HttpResponse:
+    consent = selectors.request_for_business(
+        business_user=request.user, consent_request_id=request_id
+    )
+    if consent is None:
+        raise Http404("No such request.")
+    events = selectors.audit_trail_for_pair(
+        business_user=request.user, model_user_id=consent.model_id
+    )
+    grant = selectors.active_consent(
+        business_user_id=request.user.pk, model_user_id=consent.model_id
+    )
+    return render(
+        request,
+        "marketplace/business_consent_detail.html",
+        {"consent": consent, "events": events, "grant": grant},
+    )
