@@ -223,7 +223,18 @@ class ContainsId(Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self):
-        return _to_hex(self.rhs)
+        if self.rhs is None:
+            # As Django's own lookups do: None is never an id to look for.
+            raise ValueError("Cannot use None as a query value for contains_id.")
+        # A malformed id can never be in the array: keep it as text so the lookup
+        # matches nothing (like get(pk="nope")) instead of raising InvalidId.
+        try:
+            return _to_hex(self.rhs)
+        except InvalidId:
+            return str(self.rhs)
+
+    def _mongo_rhs(self) -> Any:
+        return ObjectId(self.rhs) if is_object_id(self.rhs) else self.rhs
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -235,6 +246,11 @@ class ContainsId(Lookup):
             )
         if connection.vendor == "postgresql":
             return f"({lhs})::jsonb ? %s", [*lhs_params, self.rhs]
+        if connection.vendor == "mongodb":
+            # django-mongodb-backend compiles an annotation's SQL text (never sent)
+            # before its MQL (as_mql_* below); raising here would break
+            # annotate()/Case/When over this lookup on MongoDB.
+            return f"{lhs} CONTAINS_ID %s", [*lhs_params, self.rhs]
         raise NotImplementedError(f"contains_id is not implemented for {connection.vendor}")
 
     # MongoDB: matching a scalar against an array field tests membership.
@@ -244,8 +260,8 @@ class ContainsId(Lookup):
 
     def as_mql_path(self, compiler, connection):
         lhs_path = self.lhs.as_mql(compiler, connection)
-        return {lhs_path: ObjectId(self.rhs)}
+        return {lhs_path: self._mongo_rhs()}
 
     def as_mql_expr(self, compiler, connection):
         lhs_expr = self.lhs.as_mql(compiler, connection, as_expr=True)
-        return {"$in": [ObjectId(self.rhs), {"$ifNull": [lhs_expr, []]}]}
+        return {"$in": [self._mongo_rhs(), {"$ifNull": [lhs_expr, []]}]}

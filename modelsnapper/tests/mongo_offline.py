@@ -1,0 +1,330 @@
+"""django-mongodb-backend without a server: compile querysets and DDL to MQL.
+
+No MongoDB runs on the build machines, so the Mongo-mode tests use the
+backend's own compilers and schema editor offline:
+
+- ``offline_connection()`` registers a ``django_mongodb_backend`` connection
+  under an extra alias that points at an unreachable address and refuses to be
+  dialled (``database`` raises), so a test that would touch the network fails at
+  once with a clear message instead of waiting for server selection.
+- ``compile_select`` / ``compile_update`` / ``compile_insert`` run the backend's
+  compilers and capture the aggregation pipeline, the ``(criteria, pipeline)``
+  given to ``update_many`` and the documents given to ``insert_many`` -- the
+  pymongo edge, nothing of ours is replaced.
+- ``FakeDDLDatabase`` is an in-memory stand-in for the pymongo database the
+  schema editor talks to: it records ``create_collection`` and the
+  ``IndexModel`` documents of ``create_indexes`` (and answers
+  ``index_information`` so index removals in later migrations work).
+- ``python -m modelsnapper.tests.mongo_offline`` (run with ``MONGODB_URI`` set,
+  i.e. in Mongo mode) replays every migration of the project -- the committed
+  ``mongo_migrations/`` plus our apps' shared set -- through the backend's
+  schema editor against ``FakeDDLDatabase`` and prints the resulting
+  collections and indexes as JSON: what ``manage.py migrate`` would create.
+
+These use backend internals (compiler/schema-editor methods), which is why
+django-mongodb-backend is pinned to an exact version in requirements.txt.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+OFFLINE_ALIAS = "mongo_offline"
+# Port 27999 on loopback: nothing listens there, and nothing here connects.
+OFFLINE_URI = "mongodb://127.0.0.1:27999/modelsnapper"
+
+
+class _NoServer:
+    """Stands in for ``connection.database``: any use means a test went online."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(
+            f"offline MQL test tried to reach MongoDB (database.{name}); "
+            "compile the query instead of executing it"
+        )
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(f"[{name!r}]")
+
+
+def _forbid_network(connection) -> None:
+    # ``database`` is a cached_property: an instance attribute overrides it.
+    connection.database = _NoServer()
+    # Cached feature flags that would otherwise ask the server.
+    connection.features.supports_atlas_search = False
+    connection.features.is_mongodb_6_3 = True
+
+
+def offline_connection(alias: str = OFFLINE_ALIAS):
+    """Register (once) and return a Mongo connection that never dials out."""
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    if alias in connections.settings:
+        return connections[alias]
+    databases = connections.configure_settings(
+        {
+            "default": {},
+            alias: {
+                "ENGINE": "django_mongodb_backend",
+                "HOST": OFFLINE_URI,
+                "NAME": "modelsnapper",
+                "OPTIONS": {"serverSelectionTimeoutMS": 200},
+            },
+        }
+    )
+    connection = load_backend("django_mongodb_backend").DatabaseWrapper(databases[alias], alias)
+    _forbid_network(connection)
+    connections.settings[alias] = databases[alias]
+    connections[alias] = connection
+    return connection
+
+
+def remove_offline_connection(alias: str = OFFLINE_ALIAS) -> None:
+    from django.db import connections
+
+    if alias in connections.settings:
+        del connections[alias]
+        del connections.settings[alias]
+
+
+# --- queries -----------------------------------------------------------------------
+
+
+def compile_select(queryset, alias: str = OFFLINE_ALIAS) -> list[dict]:
+    """The aggregation pipeline the backend would send for this queryset."""
+    query = queryset.query
+    compiler = query.get_compiler(alias)
+    compiler.pre_sql_setup()
+    # Same choice as SQLCompiler.execute_sql: no $project unless needed.
+    columns = (
+        compiler.columns if query.annotations or not query.default_cols or query.distinct else None
+    )
+    return compiler.build_query(columns).get_pipeline()
+
+
+def compile_update(queryset, alias: str = OFFLINE_ALIAS, **values: Any) -> list[tuple]:
+    """``queryset.update(**values)`` compiled: the ``(criteria, pipeline)`` calls."""
+    from django.db.models import sql
+    from django.db.models.sql.constants import ROW_COUNT
+
+    # What QuerySet.update() builds before it executes.
+    query = queryset.query.chain(sql.UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    compiler = query.get_compiler(alias)
+    calls: list[tuple] = []
+
+    def update(criteria, pipeline):  # stands in for collection.update_many
+        calls.append((criteria, pipeline))
+        return 1
+
+    compiler.update = update
+    compiler.execute_sql(ROW_COUNT)
+    return calls
+
+
+def compile_insert(obj, alias: str = OFFLINE_ALIAS) -> dict:
+    """The document ``obj.save()`` would insert (as given to ``insert_many``)."""
+    from django.db.models import sql
+
+    meta = obj._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated]
+    query = sql.InsertQuery(type(obj))
+    query.insert_values(fields, [obj])
+    compiler = query.get_compiler(alias)
+    documents: list[dict] = []
+
+    def insert(docs, returning_fields=None):  # stands in for collection.insert_many
+        documents.extend(docs)
+        return []
+
+    compiler.insert = insert
+    compiler.execute_sql()
+    (document,) = documents
+    return document
+
+
+# --- DDL -----------------------------------------------------------------------------
+
+
+class FakeDDLCollection:
+    def __init__(self, database: FakeDDLDatabase, name: str) -> None:
+        self.database = database
+        self.name = name
+
+    @property
+    def _indexes(self) -> dict[str, dict]:
+        return self.database.indexes.setdefault(self.name, {})
+
+    def create_indexes(self, index_models: Iterable) -> list[str]:
+        names = []
+        for model in index_models:
+            document = dict(model.document)
+            self._indexes[document["name"]] = document
+            names.append(document["name"])
+        return names
+
+    def drop_index(self, name: str) -> None:
+        del self._indexes[name]
+
+    def index_information(self) -> dict:
+        info = {"_id_": {"key": [("_id", 1)]}}
+        for name, document in self._indexes.items():
+            info[name] = {
+                "key": list(document["key"].items()),
+                **({"unique": True} if document.get("unique") else {}),
+            }
+        return info
+
+    def list_search_indexes(self) -> list:
+        return []
+
+    def update_many(self, criteria, update, **kwargs) -> None:
+        self.database.log.append(("update_many", self.name))
+
+    def drop(self) -> None:
+        self.database.collections.discard(self.name)
+        self.database.indexes.pop(self.name, None)
+
+    def rename(self, new_name: str) -> None:
+        self.database.collections.discard(self.name)
+        self.database.collections.add(new_name)
+        self.database.indexes[new_name] = self.database.indexes.pop(self.name, {})
+
+
+class FakeDDLDatabase:
+    """The collections and indexes a schema editor created, kept in memory."""
+
+    def __init__(self) -> None:
+        self.collections: set[str] = set()
+        self.indexes: dict[str, dict[str, dict]] = {}
+        self.log: list[tuple] = []
+
+    def create_collection(self, name: str) -> FakeDDLCollection:
+        self.collections.add(name)
+        return FakeDDLCollection(self, name)
+
+    def list_collections(self) -> list[dict]:
+        return [{"name": name} for name in sorted(self.collections)]
+
+    def __getitem__(self, name: str) -> FakeDDLCollection:
+        return FakeDDLCollection(self, name)
+
+    def attach(self, connection, editor=None) -> None:
+        """Point the connection (and a schema editor) at this fake."""
+        connection.get_collection = lambda name, **kwargs: FakeDDLCollection(self, name)
+        connection.get_database = lambda: self
+        if editor is not None:
+            editor.get_collection = connection.get_collection
+            editor.get_database = connection.get_database
+
+
+def index_spec(document: dict) -> tuple:
+    """A comparable form of an IndexModel document: (key pairs, unique, partial)."""
+    partial = document.get("partialFilterExpression")
+    return (
+        tuple(document["key"].items()),
+        bool(document.get("unique", False)),
+        json.loads(json.dumps(partial, sort_keys=True)) if partial else None,
+    )
+
+
+def model_index_documents(models: Iterable, alias: str = OFFLINE_ALIAS) -> dict[str, list]:
+    """``create_model``'s indexes for each model: {collection: [IndexModel document]}."""
+    from django.db import connections
+
+    connection = connections[alias]
+    fake = FakeDDLDatabase()
+    with connection.schema_editor(atomic=False) as editor:
+        fake.attach(connection, editor)
+        try:
+            for model in models:
+                editor.create_model(model)
+        finally:
+            _forbid_network(connection)
+            for name in ("get_collection", "get_database"):
+                connection.__dict__.pop(name, None)
+    return {name: list(fake.indexes.get(name, {}).values()) for name in sorted(fake.collections)}
+
+
+def replay_migrations() -> dict:
+    """Apply every migration's schema operations to a FakeDDLDatabase (Mongo mode).
+
+    Data migrations (RunPython/RunSQL) need a server and change no schema; they
+    are listed, not run.
+    """
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython, RunSQL
+    from django.db.migrations.state import ProjectState
+
+    assert connection.vendor == "mongodb", "run with MONGODB_URI set (Mongo mode)"
+    _forbid_network(connection)
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    plan: list = []
+    seen: set = set()
+    for leaf in sorted(loader.graph.leaf_nodes()):
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in seen:
+                seen.add(node)
+                plan.append(loader.graph.nodes[node])
+    fake = FakeDDLDatabase()
+    skipped: list[str] = []
+    state = ProjectState(real_apps=loader.unmigrated_apps)
+    with connection.schema_editor(atomic=False) as editor:
+        fake.attach(connection, editor)
+        for migration in plan:
+            for operation in migration.operations:
+                old_state = state.clone()
+                operation.state_forwards(migration.app_label, state)
+                if isinstance(operation, (RunPython, RunSQL)):
+                    skipped.append(f"{migration.app_label}.{migration.name}")
+                    continue
+                operation.database_forwards(migration.app_label, editor, old_state, state)
+    from django.apps import apps
+
+    return {
+        # Every installed model: its primary key's class and BSON type on MongoDB.
+        "models": {
+            model._meta.label: {
+                "managed": bool(model._meta.managed and not model._meta.proxy),
+                "pk": type(model._meta.pk).__name__,
+                "pk_column": model._meta.pk.column,
+                "pk_db_type": model._meta.pk.db_type(connection),
+            }
+            for model in apps.get_models(include_auto_created=True)
+        },
+        "migrations": [f"{m.app_label}.{m.name}" for m in plan],
+        "skipped_data_migrations": skipped,
+        "collections": sorted(fake.collections),
+        "indexes": {
+            name: [
+                {
+                    "name": doc["name"],
+                    "key": list(doc["key"].items()),
+                    "unique": bool(doc.get("unique", False)),
+                    "partialFilterExpression": doc.get("partialFilterExpression"),
+                }
+                for doc in docs.values()
+            ]
+            for name, docs in sorted(fake.indexes.items())
+        },
+    }
+
+
+def main() -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "modelsnapper.settings")
+    django.setup()
+    json.dump(replay_migrations(), sys.stdout, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()
