@@ -1,3 +1,123 @@
 """Reads for billing, scoped to the requesting user."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Sum
+
+from accounts.models import BusinessProfile, User
+from accounts.selectors import business_profile_for
+from billing.models import (
+    CheckoutSession,
+    CreditLedgerEntry,
+    Invoice,
+    LedgerState,
+    Package,
+)
+
+HISTORY_LIMIT = 200
+
+
+def business_balance(*, user: User) -> int:
+    return business_profile_for(user).ai_credits
+
+
+def active_packages() -> list[Package]:
+    return list(Package.objects.filter(is_active=True))
+
+
+def packages_page(*, user: User) -> dict[str, object]:
+    return {"profile": business_profile_for(user), "packages": active_packages()}
+
+
+def checkout_session_for(*, user: User, stripe_session_id: str) -> CheckoutSession:
+    """This business's checkout session (DoesNotExist → 404 for anyone else's)."""
+    return CheckoutSession.objects.select_related("package").get(
+        stripe_session_id=stripe_session_id, business__user_id=user.pk
+    )
+
+
+def invoices_for(*, user: User) -> list[Invoice]:
+    return list(Invoice.objects.filter(user_id=user.pk).order_by("-period_start", "-pk"))
+
+
+def invoice_for(*, user: User, invoice_id: str) -> Invoice:
+    return Invoice.objects.get(pk=invoice_id, user_id=user.pk)
+
+
+def ledger_for(*, user: User, limit: int = HISTORY_LIMIT) -> list[CreditLedgerEntry]:
+    """The business's applied ledger rows, newest first."""
+    profile = business_profile_for(user)
+    return list(
+        CreditLedgerEntry.objects.filter(business_id=profile.pk, state=LedgerState.APPLIED)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class BalanceChart:
+    points: str  # SVG polyline points
+    width: int
+    height: int
+    max_balance: int
+
+
+def balance_chart(
+    entries: list[CreditLedgerEntry], *, width: int = 600, height: int = 120
+) -> BalanceChart | None:
+    """A step line of the balance over the rows shown (oldest → newest)."""
+    rows = [entry for entry in reversed(entries) if entry.balance_after is not None]
+    if len(rows) < 2:
+        return None
+    top = max(max(entry.balance_after for entry in rows), 1)
+    step = width / (len(rows) - 1)
+    points = " ".join(
+        f"{index * step:.1f},{height - (entry.balance_after / top) * (height - 4) - 2:.1f}"
+        for index, entry in enumerate(rows)
+    )
+    return BalanceChart(points=points, width=width, height=height, max_balance=top)
+
+
+def credit_history(*, user: User) -> dict[str, object]:
+    profile = business_profile_for(user)
+    entries = ledger_for(user=user)
+    return {"profile": profile, "entries": entries, "chart": balance_chart(entries)}
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    business: BusinessProfile
+    cached: int
+    ledger: int
+    in_doubt: int
+
+
+def ledger_mismatches(*, business_ids: list[str] | None = None) -> list[LedgerMismatch]:
+    """Businesses whose cached aiCredits differ from the sum of their applied rows."""
+    sums = {
+        row["business_id"]: row["total"]
+        for row in CreditLedgerEntry.objects.filter(state=LedgerState.APPLIED)
+        .values("business_id")
+        .annotate(total=Sum("delta"))
+        .order_by()
+    }
+    pending: dict[str, int] = {}
+    for business_id in CreditLedgerEntry.objects.filter(state=LedgerState.PENDING).values_list(
+        "business_id", flat=True
+    ):
+        pending[business_id] = pending.get(business_id, 0) + 1
+    businesses = BusinessProfile.objects.select_related("user").order_by("pk")
+    if business_ids is not None:
+        businesses = businesses.filter(pk__in=business_ids)
+    return [
+        LedgerMismatch(
+            business=business,
+            cached=business.ai_credits,
+            ledger=sums.get(business.pk, 0),
+            in_doubt=pending.get(business.pk, 0),
+        )
+        for business in businesses
+        if business.ai_credits != sums.get(business.pk, 0)
+    ]

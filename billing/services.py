@@ -1,3 +1,832 @@
-"""Writes for billing."""
+"""Writes for billing: the credit ledger, checkout fulfilment, Stripe events.
+
+How a credit movement stays exact without multi-document transactions
+---------------------------------------------------------------------
+Every movement (``_move``) is two single-document writes, in this order:
+
+1. **Insert the ledger row, state PENDING**, with its unique idempotency key. The
+   unique index is the idempotency guard: of two concurrent calls with the same
+   key exactly one inserts; the other gets IntegrityError, waits for the winner
+   to settle and returns the winner's row. Nothing else can move the balance for
+   that key, so retries (webhook redelivery, double clicks, task re-runs) are free.
+2. **Move the balance with one conditional update**
+   (``filter(pk=…, ai_credits__gte=n).update(ai_credits=F(…) - n)``). 0 rows =
+   refused: the PENDING row is deleted (its movement never happened) and
+   ``InsufficientCredits`` is raised. Otherwise the row is flipped to APPLIED with
+   the balance read back.
+
+Why this order: if the balance moved first, a crash before the ledger insert
+would leave money moved with no key — a retry would move it again. Ledger-first
+means a crash leaves at most a PENDING row; ``check_ledgers`` reports it (cached
+balance vs. the sum of APPLIED rows) and ``check_ledgers --repair``
+(``ledger_repair``) decides from the balance whether it was applied. On SQL the
+whole movement is also inside ``transaction.atomic()`` so a crash rolls back;
+on MongoDB ``atomic()`` is a no-op and the ordering alone carries the guarantee.
+``balanceAfter`` is exact on SQLite (the write lock is held for the movement) and
+best effort on MongoDB (read right after the update).
+"""
 
 from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import combinations
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from accounts.models import BusinessProfile, SubscriptionStatus, User
+from billing import stripe_gateway
+from billing.models import (
+    CheckoutSession,
+    CheckoutStatus,
+    CreditLedgerEntry,
+    CreditReversal,
+    Dispute,
+    EventState,
+    Invoice,
+    InvoiceStatus,
+    LedgerReason,
+    LedgerState,
+    Package,
+    StripeEvent,
+)
+from modelsnapper.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+ERR_AMOUNT = "The amount must be a positive whole number of credits."
+ERR_KEY = "A credit movement needs an idempotency key (at most 255 characters)."
+ERR_KEY_REUSED = "This idempotency key was already used for a different credit movement."
+ERR_IN_DOUBT = "A credit movement with this key is still being applied; try again shortly."
+ERR_NO_BUSINESS = "This business does not exist."
+ERR_REASON = "Give a reason for the adjustment."
+ERR_DELTA = "Enter a non-zero number of credits."
+ERR_PAYMENTS_OFF = "Purchases are not configured on this site yet."
+ERR_PACKAGE_UNAVAILABLE = "This package is not available."
+ERR_PRICE_MISSING = (
+    "This package cannot be bought right now: its price does not exist in Stripe. "
+    "An admin has to fix the package's Stripe price."
+)
+ERR_STRIPE_DOWN = "We could not reach the payment provider. Nothing was charged; please try again."
+ERR_NO_CUSTOMER = "There is no billing account yet: buy a package first."
+
+# A PENDING row older than this is "in doubt" (its writer crashed), not in flight.
+PENDING_STALE_AFTER = timedelta(seconds=60)
+# How long a same-key caller waits for an in-flight movement to settle.
+SETTLE_WAIT_SECONDS = 5.0
+# A handler stuck in STARTED longer than this (crashed worker) may be claimed again.
+EVENT_RECLAIM_AFTER = timedelta(minutes=5)
+
+TIER_RANK = {
+    SubscriptionStatus.FREE: 0,
+    SubscriptionStatus.STARTER: 1,
+    SubscriptionStatus.GROWTER: 2,
+}
+# Invoice states never go back: an older/lower event does not overwrite a higher one.
+INVOICE_RANK = {
+    InvoiceStatus.DRAFT: 0,
+    InvoiceStatus.OPEN: 1,
+    InvoiceStatus.UNCOLLECTIBLE: 2,
+    InvoiceStatus.PAID: 3,
+    InvoiceStatus.VOID: 3,
+}
+ZERO_DECIMAL_CURRENCIES = {
+    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+    "XAF", "XOF", "XPF",
+}  # fmt: skip
+NONCE_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+class InsufficientCredits(DomainError):
+    """The balance is short by ``missing`` credits; nothing was written."""
+
+    def __init__(self, *, missing: int) -> None:
+        plural = "" if missing == 1 else "s"
+        super().__init__(
+            f"Not enough credits: {missing} more credit{plural} needed.",
+            code="insufficient_credits",
+        )
+        self.missing = missing
+
+
+# --- the ledger -------------------------------------------------------------------------
+
+
+def _check_amount(amount: int) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise DomainError(ERR_AMOUNT, code="amount")
+
+
+def _check_key(key: str) -> None:
+    if not isinstance(key, str) or not key.strip() or len(key) > 255:
+        raise DomainError(ERR_KEY, code="key")
+
+
+def _balance(business_id: str) -> int | None:
+    return (
+        BusinessProfile.objects.filter(pk=business_id).values_list("ai_credits", flat=True).first()
+    )
+
+
+def _settled(key: str, *, business_id: str, delta: int) -> CreditLedgerEntry | None:
+    """The row already written for ``key`` once it is APPLIED; None if it vanished
+    (a refused movement removes its PENDING row, so the caller may try again)."""
+    deadline = time.monotonic() + SETTLE_WAIT_SECONDS
+    while True:
+        entry = CreditLedgerEntry.objects.filter(key=key).first()
+        if entry is None:
+            return None
+        if entry.business_id != business_id or entry.delta != delta:
+            raise DomainError(ERR_KEY_REUSED, code="key_reused")
+        if entry.state == LedgerState.APPLIED:
+            return entry
+        if time.monotonic() > deadline:
+            raise DomainError(ERR_IN_DOUBT, code="in_doubt")
+        time.sleep(0.05)
+
+
+def _move(
+    *,
+    business: BusinessProfile,
+    delta: int,
+    reason: str,
+    key: str,
+    actor: User | None,
+    note: str,
+) -> CreditLedgerEntry:
+    _check_key(key)
+    business_id = business.pk
+    for _attempt in range(3):
+        existing = _settled(key, business_id=business_id, delta=delta)
+        if existing is not None:
+            return existing
+        with transaction.atomic():
+            entry = CreditLedgerEntry(
+                business_id=business_id,
+                delta=delta,
+                reason=reason,
+                key=key,
+                state=LedgerState.PENDING,
+                actor=actor,
+                note=(note or "")[:255],
+                created_at=timezone.now(),
+            )
+            try:
+                with transaction.atomic():
+                    entry.save(force_insert=True)
+            except IntegrityError:
+                continue  # another call holds this key: wait for it above
+            target = BusinessProfile.objects.filter(pk=business_id)
+            if delta < 0:
+                target = target.filter(ai_credits__gte=-delta)
+            if target.update(ai_credits=F("ai_credits") + delta) == 0:
+                # Refused (or no such business): the movement never happened.
+                CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).delete()
+                balance = _balance(business_id)
+                if balance is None:
+                    raise DomainError(ERR_NO_BUSINESS, code="no_business")
+                raise InsufficientCredits(missing=max(1, -delta - balance))
+            balance_after = _balance(business_id)
+            CreditLedgerEntry.objects.filter(pk=entry.pk).update(
+                state=LedgerState.APPLIED, balance_after=balance_after
+            )
+        entry.state = LedgerState.APPLIED
+        entry.balance_after = balance_after
+        business.ai_credits = balance_after
+        return entry
+    raise DomainError(ERR_IN_DOUBT, code="in_doubt")
+
+
+def credits_grant(
+    *,
+    business: BusinessProfile,
+    amount: int,
+    key: str,
+    actor: User | None = None,
+    note: str = "",
+) -> CreditLedgerEntry:
+    """Adds purchased/seeded credits once per ``key`` (e.g. ``grant:<checkout session>``)."""
+    _check_amount(amount)
+    return _move(
+        business=business, delta=amount, reason=LedgerReason.GRANT, key=key, actor=actor, note=note
+    )
+
+
+def credits_spend(
+    *,
+    business: BusinessProfile,
+    amount: int,
+    key: str,
+    actor: User | None = None,
+    note: str = "",
+) -> CreditLedgerEntry:
+    """Takes ``amount`` credits once per ``key`` (``spend:<generation>``); raises
+    InsufficientCredits, writing nothing, when the balance is short."""
+    _check_amount(amount)
+    return _move(
+        business=business, delta=-amount, reason=LedgerReason.SPEND, key=key, actor=actor, note=note
+    )
+
+
+def credits_refund(
+    *,
+    business: BusinessProfile,
+    amount: int,
+    key: str,
+    actor: User | None = None,
+    note: str = "",
+) -> CreditLedgerEntry:
+    """Gives credits back once per ``key`` (``refund:<generation>``)."""
+    _check_amount(amount)
+    return _move(
+        business=business,
+        delta=amount,
+        reason=LedgerReason.REFUND,
+        key=key,
+        actor=actor,
+        note=note,
+    )
+
+
+def credits_adjust(
+    *,
+    business: BusinessProfile,
+    delta: int,
+    reason: str,
+    actor: User,
+    key: str | None = None,
+) -> CreditLedgerEntry:
+    """An admin's correction. A negative delta never takes the balance below zero
+    (refused with InsufficientCredits). ``key`` (optional) makes a re-submitted
+    admin form a no-op; without it every call is a new adjustment."""
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise DomainError(ERR_DELTA, code="delta")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(ERR_REASON, code="reason")
+    return _move(
+        business=business,
+        delta=delta,
+        reason=LedgerReason.ADJUSTMENT,
+        key=key or f"adjust:{uuid.uuid4().hex}",
+        actor=actor,
+        note=reason,
+    )
+
+
+def _credits_take_back(*, business: BusinessProfile, up_to: int, key: str, note: str) -> int:
+    """Takes back at most ``up_to`` credits, never below zero; returns how many."""
+    for _attempt in range(5):
+        existing = CreditLedgerEntry.objects.filter(key=key, state=LedgerState.APPLIED).first()
+        if existing is not None:
+            return -existing.delta
+        balance = _balance(business.pk) or 0
+        amount = min(up_to, balance)
+        if amount <= 0:
+            return 0
+        try:
+            entry = _move(
+                business=business,
+                delta=-amount,
+                reason=LedgerReason.REVERSAL,
+                key=key,
+                actor=None,
+                note=note,
+            )
+        except InsufficientCredits:
+            continue  # spent concurrently: take what is left
+        return -entry.delta
+    return 0
+
+
+def ledger_repair(*, business: BusinessProfile) -> list[str]:
+    """Resolves PENDING rows left by a crash between the two writes of ``_move``.
+
+    With no movement in flight, ``balance - sum(APPLIED)`` is exactly the sum of
+    the stale PENDING rows whose balance update did happen: those are marked
+    APPLIED, the others deleted (their caller's retry with the same key redoes
+    them). Returns a description of each decision."""
+    pending = list(CreditLedgerEntry.objects.filter(business_id=business.pk, state="pending"))
+    if not pending:
+        return []
+    cutoff = timezone.now() - PENDING_STALE_AFTER
+    if any(entry.created_at > cutoff for entry in pending):
+        raise DomainError("A credit movement is in flight; repair again in a minute.", code="busy")
+    if len(pending) > 12:
+        raise DomainError("Too many in-doubt rows to resolve automatically.", code="manual")
+    applied = _applied_sum(business.pk)
+    diff = (_balance(business.pk) or 0) - applied
+    for size in range(len(pending) + 1):
+        for subset in combinations(pending, size):
+            if sum(entry.delta for entry in subset) != diff:
+                continue
+            chosen = {entry.pk for entry in subset}
+            decisions = []
+            for entry in pending:
+                if entry.pk in chosen:
+                    CreditLedgerEntry.objects.filter(pk=entry.pk).update(
+                        state=LedgerState.APPLIED, balance_after=None
+                    )
+                    decisions.append(f"{entry.key}: balance had moved → marked applied")
+                else:
+                    CreditLedgerEntry.objects.filter(pk=entry.pk).delete()
+                    decisions.append(f"{entry.key}: balance never moved → removed")
+            return decisions
+    raise DomainError(
+        f"In-doubt rows do not explain a difference of {diff}; resolve by hand.", code="manual"
+    )
+
+
+def _applied_sum(business_id: str) -> int:
+    return (
+        CreditLedgerEntry.objects.filter(
+            business_id=business_id, state=LedgerState.APPLIED
+        ).aggregate(total=Sum("delta"))["total"]
+        or 0
+    )
+
+
+# --- checkout ---------------------------------------------------------------------------
+
+
+def business_stripe_customer(*, business: BusinessProfile) -> str:
+    """The business's Stripe customer id, created once and stored in stripeCustomerId."""
+    if business.stripe_customer_id:
+        return business.stripe_customer_id
+    try:
+        customer_id = stripe_gateway.customer_create(
+            email=business.user.email, name=business.business_name, business_id=business.pk
+        )
+    except stripe_gateway.StripeGatewayError:
+        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+    # Only the first writer stores it; the idempotency key made both see the same id.
+    BusinessProfile.objects.filter(pk=business.pk).filter(
+        Q(stripe_customer_id__isnull=True) | Q(stripe_customer_id="")
+    ).update(stripe_customer_id=customer_id)
+    business.stripe_customer_id = (
+        BusinessProfile.objects.filter(pk=business.pk)
+        .values_list("stripe_customer_id", flat=True)
+        .get()
+    )
+    return business.stripe_customer_id
+
+
+def checkout_start(
+    *,
+    business: BusinessProfile,
+    package_id: str,
+    nonce: str,
+    success_url: str,
+    cancel_url: str,
+) -> CheckoutSession:
+    """Creates (once per page-load ``nonce``) a Stripe Checkout Session for a package.
+
+    A double click posts the same nonce, so Stripe's idempotency key answers the
+    second request with the same session and both land on the same page."""
+    if not stripe_gateway.payments_enabled():
+        raise DomainError(ERR_PAYMENTS_OFF, code="payments_off")
+    package = Package.objects.filter(pk=package_id, is_active=True).first()
+    if package is None:
+        raise DomainError(ERR_PACKAGE_UNAVAILABLE, code="package")
+    try:
+        price = stripe_gateway.price_retrieve(price_id=package.stripe_price_id)
+    except stripe_gateway.StripeNotFound:
+        raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
+    except stripe_gateway.StripeGatewayError:
+        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+    if not price.get("active", True):
+        raise DomainError(ERR_PRICE_MISSING, code="price_missing")
+    customer_id = business_stripe_customer(business=business)
+    if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
+        nonce = uuid.uuid4().hex
+    try:
+        session = stripe_gateway.checkout_session_create(
+            customer_id=customer_id,
+            price_id=package.stripe_price_id,
+            business_id=business.pk,
+            package_id=package.pk,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            idempotency_key=f"checkout-{business.pk}-{package.pk}-{nonce}",
+        )
+    except stripe_gateway.StripeNotFound:
+        raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
+    except stripe_gateway.StripeGatewayError:
+        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+    try:
+        with transaction.atomic():
+            return CheckoutSession.objects.create(
+                stripe_session_id=session["id"],
+                business=business,
+                package=package,
+                credits=package.ai_credits_granted,
+                amount_total=session.get("amount_total"),
+                currency=(session.get("currency") or package.currency).upper(),
+                url=session.get("url") or "",
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        return CheckoutSession.objects.get(stripe_session_id=session["id"])
+
+
+def _record_for_session(session: dict[str, Any]) -> CheckoutSession | None:
+    """Our record of a Stripe session; rebuilt from its metadata when the record
+    was never stored (e.g. a crash right after Stripe created the session)."""
+    record = CheckoutSession.objects.filter(stripe_session_id=session["id"]).first()
+    if record is not None:
+        return record
+    metadata = session.get("metadata") or {}
+    business = BusinessProfile.objects.filter(
+        pk=metadata.get("business_id") or session.get("client_reference_id") or ""
+    ).first()
+    package = Package.objects.filter(pk=metadata.get("package_id") or "").first()
+    if business is None or package is None:
+        return None
+    try:
+        with transaction.atomic():
+            return CheckoutSession.objects.create(
+                stripe_session_id=session["id"],
+                business=business,
+                package=package,
+                credits=package.ai_credits_granted,
+                amount_total=session.get("amount_total"),
+                currency=(session.get("currency") or package.currency).upper(),
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        return CheckoutSession.objects.get(stripe_session_id=session["id"])
+
+
+def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
+    """Grants a paid session's credits exactly once (ledger key ``grant:<session>``)
+    and sets the package. Run by the webhook and by the success page; every step
+    is idempotent, so any order or number of runs ends in the same state.
+    Returns None when the session is not one of ours."""
+    record = _record_for_session(session)
+    if record is None:
+        return None
+    paid = session.get("payment_status") in {"paid", "no_payment_required"}
+    CheckoutSession.objects.filter(pk=record.pk).update(
+        payment_status=session.get("payment_status") or record.payment_status,
+        payment_intent_id=session.get("payment_intent") or record.payment_intent_id,
+        amount_total=session.get("amount_total", record.amount_total),
+        status=session.get("status") or record.status,
+    )
+    if not paid:
+        record.refresh_from_db()
+        return record
+    business = BusinessProfile.objects.select_related("package").get(pk=record.business_id)
+    package = record.package
+    credits_grant(
+        business=business,
+        amount=record.credits,
+        key=f"grant:{record.stripe_session_id}",
+        note=f"{package.name} purchase",
+    )
+    # The package (and its tier) only ever goes up: a smaller top-up keeps access.
+    current_rank = TIER_RANK.get(business.subscription_status, 0)
+    if business.package_id is None or TIER_RANK.get(package.tier, 0) >= current_rank:
+        BusinessProfile.objects.filter(pk=business.pk).update(
+            package=package, subscription_status=package.tier
+        )
+    CheckoutSession.objects.filter(pk=record.pk, fulfilled_at__isnull=True).update(
+        fulfilled_at=timezone.now(), status=CheckoutStatus.COMPLETE
+    )
+    record.refresh_from_db()
+    return record
+
+
+def checkout_sync(*, record: CheckoutSession) -> CheckoutSession:
+    """The success page: if the webhook has not granted the credits yet, ask
+    Stripe for the session and fulfil it now (idempotent with the webhook)."""
+    if record.is_fulfilled or not stripe_gateway.payments_enabled():
+        return record
+    try:
+        session = stripe_gateway.checkout_session_retrieve(session_id=record.stripe_session_id)
+    except stripe_gateway.StripeGatewayError:
+        logger.warning("Could not retrieve checkout session %s", record.stripe_session_id)
+        return record
+    return checkout_fulfil(session=session) or record
+
+
+def portal_start(*, business: BusinessProfile, return_url: str) -> str:
+    if not stripe_gateway.payments_enabled():
+        raise DomainError(ERR_PAYMENTS_OFF, code="payments_off")
+    if not business.stripe_customer_id:
+        raise DomainError(ERR_NO_CUSTOMER, code="no_customer")
+    try:
+        return stripe_gateway.portal_session_create(
+            customer_id=business.stripe_customer_id, return_url=return_url
+        )
+    except stripe_gateway.StripeGatewayError:
+        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+
+
+# --- Stripe events ----------------------------------------------------------------------
+
+
+class EventIgnored(Exception):
+    """The event is valid but concerns nothing of ours (unknown customer, ...)."""
+
+
+class EventRetry(Exception):
+    """The event cannot be applied yet (e.g. a refund before its purchase)."""
+
+
+def _ts(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def _money(cents: Any, currency: str) -> Decimal:
+    cents = int(cents or 0)
+    if currency.upper() in ZERO_DECIMAL_CURRENCIES:
+        return Decimal(cents)
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def stripe_event_record(*, event: dict[str, Any]) -> StripeEvent:
+    """Stores a verified event once by its id (unique); a redelivery returns the row."""
+    existing = StripeEvent.objects.filter(stripe_event_id=event["id"]).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return StripeEvent.objects.create(
+                stripe_event_id=event["id"],
+                type=event["type"][:100],
+                livemode=bool(event.get("livemode")),
+                event_created_at=_ts(event.get("created")),
+                payload=event,
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        return StripeEvent.objects.get(stripe_event_id=event["id"])
+
+
+def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
+    """Runs the event's handler once: only the caller that moves the state from
+    received/failed (or a long-stuck started) to started runs it."""
+    now = timezone.now()
+    claimable = Q(state__in=[EventState.RECEIVED, EventState.FAILED]) | Q(
+        state=EventState.STARTED, started_at__lt=now - EVENT_RECLAIM_AFTER
+    )
+    claimed = (
+        StripeEvent.objects.filter(pk=event.pk)
+        .filter(claimable)
+        .update(state=EventState.STARTED, started_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        event.refresh_from_db()
+        return event
+    handler = EVENT_HANDLERS.get(event.type)
+    state, error = EventState.SUCCEEDED, ""
+    try:
+        if handler is None:
+            state, error = EventState.IGNORED, "No handler for this event type."
+        else:
+            handler(event.payload["data"]["object"], event)
+    except EventIgnored as exc:
+        state, error = EventState.IGNORED, str(exc)
+    except EventRetry as exc:
+        state, error = EventState.FAILED, str(exc)
+    except Exception as exc:
+        # Kept with its error; Stripe's redelivery or the admin "re-apply" action
+        # runs it again, and every handler is idempotent.
+        logger.exception("Stripe event %s failed", event.stripe_event_id)
+        state, error = EventState.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+    StripeEvent.objects.filter(pk=event.pk).update(
+        state=state, error=error, processed_at=timezone.now()
+    )
+    event.refresh_from_db()
+    return event
+
+
+def stripe_event_reapply(*, event: StripeEvent, actor: User) -> StripeEvent:
+    """Admin action: run a failed event again."""
+    if event.state != EventState.FAILED:
+        raise DomainError("Only failed events can be re-applied.", code="state")
+    logger.info("%s re-applies Stripe event %s", actor, event.stripe_event_id)
+    return stripe_event_apply(event=event)
+
+
+def _business_for_customer(customer: Any, metadata: dict | None = None) -> BusinessProfile | None:
+    business_id = (metadata or {}).get("business_id")
+    if business_id:
+        business = BusinessProfile.objects.filter(pk=business_id).first()
+        if business is not None:
+            return business
+    if isinstance(customer, dict):
+        customer = customer.get("id")
+    if not customer:
+        return None
+    return BusinessProfile.objects.filter(stripe_customer_id=customer).first()
+
+
+def _on_checkout_paid(obj: dict[str, Any], event: StripeEvent) -> None:
+    # completed with payment_status "unpaid" (delayed payment methods) only records
+    # the session; the credits come with async_payment_succeeded.
+    if checkout_fulfil(session=obj) is None:
+        raise EventIgnored("Not a checkout session of ours.")
+
+
+def _on_checkout_closed(obj: dict[str, Any], event: StripeEvent) -> None:
+    """async_payment_failed / expired: no credits; the record shows the outcome."""
+    record = CheckoutSession.objects.filter(stripe_session_id=obj.get("id") or "").first()
+    if record is None:
+        raise EventIgnored("Not a checkout session of ours.")
+    CheckoutSession.objects.filter(pk=record.pk, fulfilled_at__isnull=True).update(
+        status=obj.get("status") or record.status,
+        payment_status=obj.get("payment_status") or record.payment_status,
+    )
+
+
+def _line_items(obj: dict[str, Any], currency: str) -> list[dict[str, Any]]:
+    items = []
+    for line in (obj.get("lines") or {}).get("data") or []:
+        price_id = ""
+        pricing = line.get("pricing") or {}
+        if isinstance(pricing.get("price_details"), dict):
+            price_id = pricing["price_details"].get("price") or ""
+        elif isinstance(line.get("price"), dict):
+            price_id = line["price"].get("id") or ""
+        items.append(
+            {
+                "description": str(line.get("description") or ""),
+                "quantity": int(line.get("quantity") or 1),
+                "amount": int(line.get("amount") or 0),
+                "currency": (line.get("currency") or currency).upper(),
+                "priceId": price_id,
+            }
+        )
+    return items
+
+
+def _on_invoice(obj: dict[str, Any], event: StripeEvent) -> None:
+    """Upserts the invoice mirror; a lower or older state never overwrites a newer one."""
+    invoice_id = obj.get("id")
+    if not invoice_id:
+        raise ValueError("Invoice event without an invoice id.")
+    business = _business_for_customer(obj.get("customer"), obj.get("metadata"))
+    if business is None:
+        raise EventIgnored(f"Unknown customer {obj.get('customer')!r}.")
+    status = obj.get("status") or InvoiceStatus.DRAFT
+    if status not in INVOICE_RANK:
+        raise ValueError(f"Unknown invoice status {status!r}.")
+    currency = (obj.get("currency") or "usd").upper()
+    event_at = event.event_created_at or timezone.now()
+    fields = {
+        "invoice_number": obj.get("number") or "",
+        "amount_due": _money(obj.get("amount_due"), currency),
+        "currency": currency,
+        "status": status,
+        "pdf_url": obj.get("invoice_pdf") or "",
+        "hosted_invoice_url": obj.get("hosted_invoice_url") or "",
+        "period_start": _ts(obj.get("period_start")),
+        "period_end": _ts(obj.get("period_end")),
+        "line_items": _line_items(obj, currency),
+        "paid_at": _ts((obj.get("status_transitions") or {}).get("paid_at")),
+        "last_event_at": event_at,
+    }
+    Invoice(user_id=business.user_id, stripe_invoice_id=invoice_id, **fields).clean()
+    if not Invoice.objects.filter(stripe_invoice_id=invoice_id).exists():
+        try:
+            with transaction.atomic():
+                Invoice.objects.create(
+                    user_id=business.user_id, stripe_invoice_id=invoice_id, **fields
+                )
+            return
+        except IntegrityError:
+            pass  # a concurrent delivery inserted it: fall through to the guarded update
+    rank = INVOICE_RANK[status]
+    lower = [s for s, r in INVOICE_RANK.items() if r < rank]
+    same = [s for s, r in INVOICE_RANK.items() if r == rank]
+    # One conditional single-document update: the guard and the write are one step.
+    Invoice.objects.filter(stripe_invoice_id=invoice_id).filter(
+        Q(status__in=lower) | Q(status__in=same, last_event_at__lte=event_at)
+    ).update(**fields)
+
+
+def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
+    """Takes back the refunded share of the purchase's credits, never below zero;
+    what was already spent is recorded as the reversal's shortfall for admins."""
+    charge_id = obj.get("id") or ""
+    payment_intent = obj.get("payment_intent") or ""
+    record = (
+        CheckoutSession.objects.filter(payment_intent_id=payment_intent).first()
+        if payment_intent
+        else None
+    )
+    if record is None:
+        if _business_for_customer(obj.get("customer"), obj.get("metadata")) is None:
+            raise EventIgnored("Not a charge of ours.")
+        raise EventRetry("The purchase for this charge is not known yet; retry later.")
+    if not record.is_fulfilled:
+        raise EventRetry("The purchase's credits have not been granted yet; retry later.")
+    captured = int(obj.get("amount_captured") or obj.get("amount") or 0)
+    refunded = int(obj.get("amount_refunded") or 0)
+    if refunded <= 0 or captured <= 0:
+        return
+    if obj.get("refunded") or refunded >= captured:
+        total_due = record.credits
+    else:
+        total_due = math.floor(record.credits * refunded / captured)
+    key = f"reversal:{charge_id}:{refunded}"
+    if CreditReversal.objects.filter(key=key).exists():
+        return
+    already = (
+        CreditReversal.objects.filter(stripe_charge_id=charge_id)
+        .exclude(key=key)
+        .aggregate(total=Sum("credits_due"))["total"]
+        or 0
+    )
+    due = max(0, total_due - already)
+    business = BusinessProfile.objects.get(pk=record.business_id)
+    taken = (
+        _credits_take_back(
+            business=business, up_to=due, key=key, note=f"Refund of {record.package.name}"
+        )
+        if due
+        else 0
+    )
+    try:
+        with transaction.atomic():
+            CreditReversal.objects.create(
+                key=key,
+                business=business,
+                checkout_session=record,
+                stripe_charge_id=charge_id,
+                amount_refunded=refunded,
+                credits_due=due,
+                credits_taken=taken,
+                shortfall=due - taken,
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        pass  # a concurrent delivery recorded it (the ledger key kept the take-back single)
+
+
+def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
+    """created → a record; closed → its final status. Either order ends the same."""
+    dispute_id = obj.get("id")
+    if not dispute_id:
+        raise ValueError("Dispute event without an id.")
+    charge_id = obj.get("charge") or ""
+    if isinstance(charge_id, dict):
+        charge_id = charge_id.get("id") or ""
+    record = CheckoutSession.objects.filter(
+        payment_intent_id=obj.get("payment_intent") or "-"
+    ).first()
+    currency = (obj.get("currency") or "usd").upper()
+    fields = {
+        "stripe_charge_id": charge_id,
+        "business_id": record.business_id if record else None,
+        "amount": int(obj.get("amount") or 0),
+        "currency": currency,
+        "reason": obj.get("reason") or "",
+        "opened_at": _ts(obj.get("created")),
+    }
+    closed = event.type == "charge.dispute.closed"
+    if not Dispute.objects.filter(stripe_dispute_id=dispute_id).exists():
+        try:
+            with transaction.atomic():
+                Dispute.objects.create(
+                    stripe_dispute_id=dispute_id,
+                    status=obj.get("status") or "",
+                    closed_at=event.event_created_at if closed else None,
+                    **fields,
+                )
+            return
+        except IntegrityError:
+            pass
+    if closed:
+        Dispute.objects.filter(stripe_dispute_id=dispute_id).update(
+            status=obj.get("status") or "", closed_at=event.event_created_at or timezone.now()
+        )
+
+
+EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
+    "checkout.session.completed": _on_checkout_paid,
+    "checkout.session.async_payment_succeeded": _on_checkout_paid,
+    "checkout.session.async_payment_failed": _on_checkout_closed,
+    "checkout.session.expired": _on_checkout_closed,
+    "invoice.created": _on_invoice,
+    "invoice.finalized": _on_invoice,
+    "invoice.paid": _on_invoice,
+    "invoice.payment_failed": _on_invoice,
+    "invoice.voided": _on_invoice,
+    "invoice.marked_uncollectible": _on_invoice,
+    "charge.refunded": _on_charge_refunded,
+    "charge.dispute.created": _on_dispute,
+    "charge.dispute.closed": _on_dispute,
+}

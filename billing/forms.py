@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+
+class AdjustCreditsForm(forms.Form):
+    delta = forms.IntegerField(
+        label="Credits",
+        help_text="Positive to grant, negative to take back (never below zero).",
+    )
+    reason = forms.CharField(max_length=200, help_text="Shown in the ledger and the audit trail.")
+    # One adjustment per rendered form: a double-submitted form is a no-op.
+    nonce = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex)
+
+    def clean_delta(self) -> int:
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError("Enter a non-zero number of credits.")
+        return delta

@@ -1,0 +1,59 @@
+"""Verifies that every cached aiCredits equals the sum of its applied ledger rows.
+
+Exits non-zero naming each account that does not match. A movement in flight can
+make one read disagree for an instant, so a mismatch is read twice before it is
+reported. ``--repair`` resolves rows left PENDING by a crash (billing.services.ledger_repair).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from billing import selectors, services
+from modelsnapper.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Check that every business's aiCredits equals its credit ledger sum."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--repair", action="store_true", help="Resolve rows left pending by a crash first."
+        )
+        parser.add_argument(
+            "--recheck-delay",
+            type=float,
+            default=0.5,
+            help="Seconds to wait before re-reading a mismatch (default 0.5).",
+        )
+
+    def handle(self, *args, repair: bool = False, recheck_delay: float = 0.5, **options) -> None:
+        mismatches = selectors.ledger_mismatches()
+        if mismatches and recheck_delay > 0:
+            time.sleep(recheck_delay)
+        if mismatches:
+            mismatches = selectors.ledger_mismatches(
+                business_ids=[m.business.pk for m in mismatches]
+            )
+        if repair:
+            for mismatch in [m for m in mismatches if m.in_doubt]:
+                try:
+                    for line in services.ledger_repair(business=mismatch.business):
+                        self.stdout.write(f"repaired {mismatch.business.user.email}: {line}")
+                except DomainError as error:
+                    self.stderr.write(f"{mismatch.business.user.email}: {error.message}")
+            mismatches = selectors.ledger_mismatches(
+                business_ids=[m.business.pk for m in mismatches]
+            )
+        if not mismatches:
+            self.stdout.write(self.style.SUCCESS("All credit balances match their ledgers."))
+            return
+        for m in mismatches:
+            doubt = f", {m.in_doubt} pending row(s): try --repair" if m.in_doubt else ""
+            self.stderr.write(
+                f"MISMATCH {m.business.business_name} <{m.business.user.email}> "
+                f"(business {m.business.pk}): aiCredits={m.cached}, ledger sum={m.ledger}{doubt}"
+            )
+        raise CommandError(f"{len(mismatches)} credit balance(s) do not match their ledger.")

@@ -1,0 +1,331 @@
+"""A local HTTP server that answers the Stripe endpoints billing uses, with real
+Stripe object shapes, so the official SDK runs unmodified against it.
+
+Also builds and signs webhook events the way Stripe does
+(``Stripe-Signature: t=<ts>,v1=<hex hmac-sha256 of "<ts>.<body>">``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+WEBHOOK_SECRET = "whsec_test_secret"
+API_KEY = "sk_test_fake"
+
+_counter = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_test{next(_counter):012d}"
+
+
+def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Stripe's form encoding (``a[b][0][c]=v``) back into nested dicts/lists."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = re.findall(r"[^\[\]]+", key)
+        node: Any = root
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            nxt = None if last else parts[index + 1]
+            if isinstance(node, list):
+                position = int(part)
+                while len(node) <= position:
+                    node.append({} if nxt is not None and not nxt.isdigit() else [])
+                if last:
+                    node[position] = value
+                else:
+                    node = node[position]
+                continue
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, [] if nxt.isdigit() else {})
+    return root
+
+
+class FakeStripe:
+    def __init__(self) -> None:
+        self.customers: dict[str, dict] = {}
+        self.prices: dict[str, dict] = {}
+        self.sessions: dict[str, dict] = {}
+        self.portal_sessions: dict[str, dict] = {}
+        self.idempotent: dict[tuple[str, str], tuple[int, dict]] = {}
+        self.requests: list[tuple[str, str, dict]] = []
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- test helpers -------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add_price(self, price_id: str, *, unit_amount: int = 2900, currency: str = "usd") -> dict:
+        price = {
+            "id": price_id,
+            "object": "price",
+            "active": True,
+            "currency": currency,
+            "unit_amount": unit_amount,
+            "type": "one_time",
+            "livemode": False,
+            "metadata": {},
+            "product": new_id("prod"),
+        }
+        self.prices[price_id] = price
+        return price
+
+    def count(self, method: str, path_prefix: str) -> int:
+        return sum(1 for m, p, _ in self.requests if m == method and p.startswith(path_prefix))
+
+    def complete_session(self, session_id: str, *, paid: bool = True) -> dict:
+        """What Stripe does when the buyer pays: the session is complete with a
+        PaymentIntent and an invoice."""
+        session = self.sessions[session_id]
+        session.update(
+            status="complete",
+            payment_status="paid" if paid else "unpaid",
+            payment_intent=session["payment_intent"] or new_id("pi"),
+            invoice=session["invoice"] or new_id("in"),
+        )
+        return json.loads(json.dumps(session))
+
+    def pay_async(self, session_id: str) -> dict:
+        self.sessions[session_id]["payment_status"] = "paid"
+        return json.loads(json.dumps(self.sessions[session_id]))
+
+    # --- API ----------------------------------------------------------------------
+    def handle(self, method: str, path: str, params: dict, idem: str | None) -> tuple[int, dict]:
+        with self.lock:
+            self.requests.append((method, path, params))
+            if idem and (path, idem) in self.idempotent:
+                return self.idempotent[(path, idem)]
+            status, body = self._route(method, path, params)
+            if idem and method == "POST":
+                self.idempotent[(path, idem)] = (status, body)
+            return status, body
+
+    def _missing(self, kind: str, ident: str, param: str = "id") -> tuple[int, dict]:
+        return 404, {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "resource_missing",
+                "message": f"No such {kind}: '{ident}'",
+                "param": param,
+            }
+        }
+
+    def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        if method == "POST" and path == "/v1/customers":
+            customer = {
+                "id": new_id("cus"),
+                "object": "customer",
+                "email": params.get("email"),
+                "name": params.get("name"),
+                "metadata": params.get("metadata", {}),
+                "livemode": False,
+            }
+            self.customers[customer["id"]] = customer
+            return 200, customer
+        if match := re.fullmatch(r"/v1/prices/([^/]+)", path):
+            price = self.prices.get(match[1])
+            return (200, price) if price else self._missing("price", match[1])
+        if method == "POST" and path == "/v1/checkout/sessions":
+            return self._create_session(params)
+        if match := re.fullmatch(r"/v1/checkout/sessions/([^/]+)", path):
+            session = self.sessions.get(match[1])
+            return (200, session) if session else self._missing("checkout.session", match[1])
+        if method == "POST" and path == "/v1/billing_portal/sessions":
+            if params.get("customer") not in self.customers:
+                return self._missing("customer", params.get("customer"), "customer")
+            portal = {
+                "id": new_id("bps"),
+                "object": "billing_portal.session",
+                "customer": params["customer"],
+                "return_url": params.get("return_url"),
+                "url": f"https://billing.stripe.test/p/session/{new_id('live')}",
+                "livemode": False,
+            }
+            self.portal_sessions[portal["id"]] = portal
+            return 200, portal
+        return 404, {"error": {"type": "invalid_request_error", "message": f"No route {path}"}}
+
+    def _create_session(self, params: dict) -> tuple[int, dict]:
+        line = (params.get("line_items") or [{}])[0]
+        price = self.prices.get(line.get("price", ""))
+        if price is None:
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "message": f"No such price: '{line.get('price')}'",
+                    "param": "line_items[0][price]",
+                }
+            }
+        session_id = new_id("cs")
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": params.get("mode"),
+            "status": "open",
+            "payment_status": "unpaid",
+            "amount_total": price["unit_amount"] * int(line.get("quantity", 1)),
+            "currency": price["currency"],
+            "customer": params.get("customer"),
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": params.get("metadata", {}),
+            "invoice_creation": {"enabled": True},
+            "payment_intent": None,
+            "invoice": None,
+            "success_url": params.get("success_url", "").replace(
+                "{CHECKOUT_SESSION_ID}", session_id
+            ),
+            "cancel_url": params.get("cancel_url"),
+            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "livemode": False,
+            "created": int(time.time()),
+        }
+        self.sessions[session_id] = session
+        return 200, session
+
+    # --- server -------------------------------------------------------------------
+    def start(self) -> FakeStripe:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _respond(self, method: str) -> None:
+                if self.headers.get("Authorization") != f"Bearer {API_KEY}":
+                    status, body = 401, {"error": {"type": "invalid_request_error"}}
+                else:
+                    url = urlsplit(self.path)
+                    length = int(self.headers.get("Content-Length") or 0)
+                    raw = self.rfile.read(length).decode() if length else url.query
+                    params = _nest(parse_qsl(raw, keep_blank_values=True))
+                    status, body = fake.handle(
+                        method, url.path, params, self.headers.get("Idempotency-Key")
+                    )
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Request-Id", new_id("req"))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._respond("GET")
+
+            def do_POST(self) -> None:
+                self._respond("POST")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+# --- webhooks -------------------------------------------------------------------------
+
+
+def make_event(
+    event_type: str, obj: dict, *, event_id: str | None = None, created: int | None = None
+) -> dict:
+    return {
+        "id": event_id or new_id("evt"),
+        "object": "event",
+        "api_version": "2025-01-27.acacia",
+        "created": created if created is not None else int(time.time()),
+        "livemode": False,
+        "pending_webhooks": 1,
+        "type": event_type,
+        "data": {"object": obj},
+    }
+
+
+def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def invoice_object(
+    *,
+    invoice_id: str,
+    customer: str,
+    status: str,
+    amount_due: int = 2900,
+    number: str = "MS-0001",
+    paid_at: int | None = None,
+    metadata: dict | None = None,
+) -> dict:
+    now = int(time.time())
+    return {
+        "id": invoice_id,
+        "object": "invoice",
+        "customer": customer,
+        "number": number if status != "draft" else None,
+        "amount_due": amount_due,
+        "amount_paid": amount_due if status == "paid" else 0,
+        "currency": "usd",
+        "status": status,
+        "invoice_pdf": f"https://pay.stripe.test/invoice/{invoice_id}/pdf",
+        "hosted_invoice_url": f"https://invoice.stripe.test/i/{invoice_id}",
+        "period_start": now - 60,
+        "period_end": now - 60,
+        "metadata": metadata or {},
+        "status_transitions": {"paid_at": paid_at, "finalized_at": None, "voided_at": None},
+        "lines": {
+            "object": "list",
+            "data": [
+                {
+                    "id": new_id("il"),
+                    "object": "line_item",
+                    "description": "1 x STARTER TIER",
+                    "quantity": 1,
+                    "amount": amount_due,
+                    "currency": "usd",
+                    "pricing": {
+                        "type": "price_details",
+                        "price_details": {"price": "price_starter", "product": "prod_1"},
+                    },
+                }
+            ],
+        },
+    }
+
+
+def charge_object(*, payment_intent: str, customer: str, amount: int, refunded_amount: int) -> dict:
+    return {
+        "id": f"ch_for_{payment_intent}",
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount,
+        "amount_refunded": refunded_amount,
+        "refunded": refunded_amount >= amount,
+        "currency": "usd",
+        "customer": customer,
+        "payment_intent": payment_intent,
+        "metadata": {},
+        "paid": True,
+        "status": "succeeded",
+    }
