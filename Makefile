@@ -39,6 +39,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Mongo mode without a server: system check, then migrations clean in both modes.
+MONGO_OFFLINE_ENV := MONGODB_URI=mongodb://127.0.0.1:27999/modelsnapper REDIS_URL=redis://127.0.0.1:6379/0
+check-mongo: install
+	$(MONGO_OFFLINE_ENV) $(BIN)/python manage.py check --database default
+	DJANGO_SETTINGS_MODULE=modelsnapper.settings_mongo_offline $(BIN)/python manage.py makemigrations --check --dry-run
+	env -u MONGODB_URI -u DJANGO_SETTINGS_MODULE $(BIN)/python manage.py makemigrations --check --dry-run
+
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
