@@ -24,6 +24,7 @@ seed: migrate
 
 # Serves on 127.0.0.1:$(PORT) with the task worker beside it; Ctrl-C stops both.
 run: seed
+	@$(BIN)/python manage.py ensure_local_signer
 	@echo "Starting the task worker and the web server on http://127.0.0.1:$(PORT)/"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
