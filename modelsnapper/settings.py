@@ -263,6 +263,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": AWS_PRESIGNED_EXPIRY_SECONDS,
             "file_overwrite": False,
+            # SigV4 presigned URLs (X-Amz-Expires); SigV2 is refused by newer regions.
+            "signature_version": "s3v4",
         },
     }
 else:
