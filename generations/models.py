@@ -167,7 +167,6 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["user", "-generated_at"], name="generations_user_history"),
             models.Index(fields=["model", "-generated_at"], name="generations_model_royalty"),
-            models.Index(fields=["batch"], name="generations_batch"),
             models.Index(fields=["status", "started_at"], name="generations_status_started"),
         ]
 

@@ -8,6 +8,7 @@ start instead of on the first request.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -50,7 +51,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 # --- environment -------------------------------------------------------------
-DJANGO_ENV = env_str("DJANGO_ENV", "development")
+# pytest-django loads these settings before conftest.py runs, so a pytest run is
+# recognised here (immediate tasks, fast hasher, locmem email), not by conftest.
+DJANGO_ENV = env_str("DJANGO_ENV", "test" if "pytest" in sys.modules else "development")
 if DJANGO_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(
         f"DJANGO_ENV must be development, test or production, got {DJANGO_ENV!r}."

@@ -133,11 +133,7 @@ class Migration(migrations.Migration):
             model_name='generation',
             name='batch',
             field=models.ForeignKey(blank=True, db_column='batchId', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='generations', to='generations.generationbatch'),
-        ),
-        migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(fields=['batch'], name='generations_batch'),
-        ),
+               ),
         migrations.AddIndex(
             model_name='generation',
             index=models.Index(fields=['status', 'started_at'], name='generations_status_started'),
