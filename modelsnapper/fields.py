@@ -229,9 +229,10 @@ class ContainsId(Lookup):
         # A malformed id can never be in the array: keep it as text so the lookup
         # matches nothing (like get(pk="nope")) instead of raising InvalidId.
         try:
-            return _to_hex(self.rhs)
+            value = _to_hex(self.rhs)
         except InvalidId:
-            return str(self.rhs)
+            value = None
+        return str(self.rhs) if value is None else value
 
     def _mongo_rhs(self) -> Any:
         return ObjectId(self.rhs) if is_object_id(self.rhs) else self.rhs

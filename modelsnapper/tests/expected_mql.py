@@ -63,7 +63,6 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
         # seed: (userId, generatedAt) history and (modelId, generatedAt) royalties, newest first.
         ix(("userId", 1), ("generatedAt", -1)),
         ix(("modelId", 1), ("generatedAt", -1)),
-        ix(("batchId", 1)),  # generations_batch: same key as the FK index (see test)
         ix(("status", 1), ("startedAt", 1)),
     ],
     "packages": [
