@@ -30,6 +30,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _c2pa_local_dir(settings, tmp_path):
+    """Content Credentials are signed with a per-test local CA, never the developer's .c2pa/."""
+    settings.C2PA_LOCAL_DIR = tmp_path / "c2pa"
+    settings.C2PA_SIGN_CERT = ""
+    settings.C2PA_SIGN_KEY = ""
+    yield
+
+
 @pytest.fixture
 def password() -> str:
     return "correct-horse-battery-staple-42"
