@@ -1,0 +1,221 @@
+"""The offline engine: a real cut-out-and-fit compositor, deterministic and honest."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw, ImageStat
+
+from generations.engines import EngineError, EngineRequest, get_engine
+from generations.engines.base import OUTPUT_HEIGHT, OUTPUT_WIDTH
+from generations.engines.offline import (
+    COMPOSITE_SYNTHETIC,
+    OfflineEngine,
+    cut_out_garment,
+    estimate_torso_box,
+    garment_region,
+)
+from marketplace.avatar_art import DEMO_AVATARS, TORSO_BOX, avatar_jpeg_bytes
+
+RED = (200, 30, 40)
+NAVY = (30, 50, 120)
+
+
+def _jpeg(image: Image.Image, **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=options.pop("format", "JPEG"), **options)
+    return out.getvalue()
+
+
+def tee_photo(color=RED, background=(248, 248, 246), size=(900, 900), print_box=True) -> bytes:
+    """A T-shirt on a plain backdrop, with a background-coloured print and a dust speck."""
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    draw.polygon(
+        [
+            *[(250, 150), (650, 150), (820, 330), (720, 420), (650, 360)],
+            *[(650, 800), (250, 800), (250, 360), (180, 420), (80, 330)],
+        ],
+        fill=color,
+    )
+    draw.ellipse([380, 120, 520, 210], fill=background)
+    if print_box:
+        draw.rectangle([400, 400, 500, 480], fill=background)
+    draw.rectangle([20, 20, 34, 34], fill=(0, 0, 0))
+    return _jpeg(image, quality=92)
+
+
+def trousers_photo(color=NAVY) -> bytes:
+    image = Image.new("RGB", (700, 1000), (240, 240, 236))
+    ImageDraw.Draw(image).polygon(
+        [(200, 80), (500, 80), (560, 920), (380, 920), (350, 300), (320, 920), (140, 920)],
+        fill=color,
+    )
+    return _jpeg(image)
+
+
+def avatar() -> bytes:
+    return avatar_jpeg_bytes(DEMO_AVATARS[0])
+
+
+def _request(garment: bytes, category: str = "top", **kwargs) -> EngineRequest:
+    kwargs.setdefault("wearer_jpeg", avatar())
+    kwargs.setdefault("wearer_torso_box", TORSO_BOX)
+    return EngineRequest(generation_id="a" * 24, garment_jpeg=garment, category=category, **kwargs)
+
+
+def _mean(image: Image.Image, box: tuple[float, float, float, float]) -> tuple[float, ...]:
+    w, h = image.size
+    crop = image.crop((round(box[0] * w), round(box[1] * h), round(box[2] * w), round(box[3] * h)))
+    return tuple(ImageStat.Stat(crop).mean)
+
+
+def _distance(a, b) -> float:
+    return sum(abs(x - y) for x, y in zip(a, b, strict=False)) / 3
+
+
+def test_it_is_the_default_engine_and_says_what_it_is(settings):
+    engine = get_engine()
+    assert settings.GENERATION_ENGINE == "offline"
+    assert isinstance(engine, OfflineEngine)
+    assert engine.label == "Offline preview"
+
+
+def test_output_is_a_3_by_4_jpeg_1024_wide_labelled_composite_synthetic():
+    result = OfflineEngine().generate(_request(tee_photo()))
+    image = Image.open(io.BytesIO(result.image_jpeg))
+    assert image.format == "JPEG"
+    assert image.size == (OUTPUT_WIDTH, OUTPUT_HEIGHT) == (1024, 1365)
+    assert abs(image.width / image.height - 3 / 4) < 0.001
+    assert result.digital_source_type == COMPOSITE_SYNTHETIC
+    assert result.engine_name == "offline"
+
+
+def test_same_inputs_give_the_same_bytes():
+    first = OfflineEngine().generate(_request(tee_photo()))
+    second = OfflineEngine().generate(_request(tee_photo()))
+    assert first.image_jpeg == second.image_jpeg
+
+
+def test_a_top_lands_on_the_torso_in_the_garment_colour():
+    wearer = Image.open(io.BytesIO(avatar())).convert("RGB").resize((OUTPUT_WIDTH, OUTPUT_HEIGHT))
+    result = OfflineEngine().generate(_request(tee_photo()))
+    output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
+    chest = (0.42, 0.45, 0.58, 0.55)
+    before, after = _mean(wearer, chest), _mean(output, chest)
+    assert _distance(after, RED) < 25  # the chest is now the shirt's red
+    assert _distance(before, RED) > 50  # it was the dark bodysuit before
+    # The face above the torso is untouched.
+    face = (0.45, 0.14, 0.55, 0.2)
+    assert _distance(_mean(wearer, face), _mean(output, face)) < 6
+
+
+def test_a_background_coloured_print_inside_the_garment_is_kept_not_cut_out():
+    output = Image.open(io.BytesIO(OfflineEngine().generate(_request(tee_photo())).image_jpeg))
+    # The print is the only light area in the shirt's middle; the bodysuit would be dark.
+    ys = range(round(0.35 * OUTPUT_HEIGHT), round(0.6 * OUTPUT_HEIGHT), 4)
+    light = [
+        output.getpixel((OUTPUT_WIDTH // 2, y)) for y in ys if min(output.getpixel((512, y))) > 200
+    ]
+    assert light, "the print should show as the garment's own light patch"
+
+
+def test_a_bottom_sits_on_the_hips_and_legs():
+    output = Image.open(
+        io.BytesIO(OfflineEngine().generate(_request(trousers_photo(), "bottom")).image_jpeg)
+    ).convert("RGB")
+    legs = (0.44, 0.75, 0.47, 0.85)
+    assert _distance(_mean(output, legs), NAVY) < 30
+    chest = (0.42, 0.45, 0.58, 0.55)
+    assert _distance(_mean(output, chest), NAVY) > 20  # the torso stays as it was
+
+
+def test_regions_follow_the_category():
+    top = garment_region("top", TORSO_BOX)
+    bottom = garment_region("bottom", TORSO_BOX)
+    one_piece = garment_region("one-piece", TORSO_BOX)
+    swim = garment_region("swimwear", TORSO_BOX)
+    assert bottom[1] > top[1] + 300  # trousers start at the hips, well below the shoulders
+    assert one_piece[1] == top[1] and one_piece[3] > top[3]  # torso down to the thighs
+    assert top[1] < swim[1] and swim[3] < one_piece[3]
+    assert all(0 <= r[0] < r[2] <= OUTPUT_WIDTH for r in (top, bottom, one_piece, swim))
+    assert all(0 <= r[1] < r[3] <= OUTPUT_HEIGHT for r in (top, bottom, one_piece, swim))
+
+
+def test_the_torso_of_a_plain_backdrop_photo_is_estimated_from_the_figure():
+    image = Image.new("RGB", (768, 1024), (225, 228, 232))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([330, 60, 440, 200], fill=(210, 170, 140))
+    draw.rectangle([270, 210, 500, 620], fill=(60, 60, 70))
+    draw.rectangle([290, 620, 480, 1000], fill=(40, 40, 60))
+    left, top, right, bottom = estimate_torso_box(image)
+    assert 0.3 < left < 0.4 and 0.6 < right < 0.7
+    assert 0.2 < top < 0.35 and 0.55 < bottom < 0.7
+
+
+def test_a_busy_photo_falls_back_to_portrait_proportions():
+    image = Image.new("RGB", (300, 400))
+    image.putdata(
+        [((x * 37) % 256, (y * 91) % 256, (x * y) % 256) for y in range(400) for x in range(300)]
+    )
+    assert estimate_torso_box(image) == (0.30, 0.31, 0.70, 0.66)
+
+
+def test_any_wearer_photo_works_without_a_known_torso():
+    wearer = Image.new("RGB", (600, 800), (220, 225, 232))
+    ImageDraw.Draw(wearer).rectangle([200, 180, 400, 700], fill=(60, 60, 70))
+    result = OfflineEngine().generate(
+        _request(tee_photo(), wearer_jpeg=_jpeg(wearer), wearer_torso_box=None)
+    )
+    assert Image.open(io.BytesIO(result.image_jpeg)).size == (OUTPUT_WIDTH, OUTPUT_HEIGHT)
+
+
+def test_a_cut_out_keeps_the_garment_and_drops_the_speck():
+    cutout = cut_out_garment(Image.open(io.BytesIO(tee_photo())).convert("RGB"))
+    # The 14 px dust speck in the corner is not part of the garment's box.
+    assert cutout.image.size[0] > 500 and cutout.image.size[1] > 500
+    assert cutout.alpha.getpixel((0, 0)) < 128
+    assert cutout.alpha.getpixel((cutout.alpha.width // 2, cutout.alpha.height // 2)) == 255
+
+
+def test_a_transparent_png_cut_out_is_accepted():
+    image = Image.new("RGBA", (500, 600), (0, 0, 0, 0))
+    ImageDraw.Draw(image).rectangle([100, 100, 400, 500], fill=(20, 140, 90, 255))
+    result = OfflineEngine().generate(_request(_jpeg(image, format="PNG"), "one-piece"))
+    assert result.image_jpeg.startswith(b"\xff\xd8")
+
+
+@pytest.mark.parametrize(
+    ("photo", "code"),
+    [
+        (_jpeg(Image.new("RGB", (600, 600), (250, 250, 250))), "no_garment"),
+        (_jpeg(Image.new("RGB", (600, 600), RED)), "no_garment"),
+    ],
+    ids=["blank-white", "all-garment-no-background"],
+)
+def test_a_photo_without_a_separable_garment_is_refused(photo, code):
+    with pytest.raises(EngineError) as caught:
+        OfflineEngine().generate(_request(photo))
+    assert caught.value.code == code
+    assert "garment" in caught.value.user_message
+    assert caught.value.retryable is False
+
+
+def test_a_busy_background_is_refused_with_a_clear_message():
+    image = Image.new("RGB", (400, 400))
+    image.putdata(
+        [((x * 37) % 256, (y * 91) % 256, (x * y) % 256) for y in range(400) for x in range(400)]
+    )
+    with pytest.raises(EngineError) as caught:
+        OfflineEngine().generate(_request(_jpeg(image)))
+    assert caught.value.code == "busy_background"
+    assert "plain" in caught.value.user_message
+
+
+def test_garbage_input_is_refused_not_crashed():
+    with pytest.raises(EngineError) as caught:
+        OfflineEngine().generate(_request(b"not an image at all"))
+    assert caught.value.code == "bad_input"
+    with pytest.raises(EngineError):
+        OfflineEngine().generate(_request(tee_photo(), wearer_jpeg=b"\xff\xd8garbage"))
