@@ -473,7 +473,9 @@ def _check_output(jpeg: bytes) -> None:
         raise DomainError(MSG_BAD_OUTPUT, code="bad_output") from None
 
 
-def _sign(jpeg: bytes, *, generation: Generation, clearance: _Clearance, source: str) -> bytes:
+def _sign(
+    jpeg: bytes, *, generation: Generation, clearance: _Clearance, source: str, engine: str
+) -> bytes:
     from generations.provenance import ProvenanceInfo, sign_output
 
     human = clearance.model_type == ModelType.HUMAN_MODEL
@@ -486,6 +488,7 @@ def _sign(jpeg: bytes, *, generation: Generation, clearance: _Clearance, source:
             consent_request_id=clearance.consent_request_id if human else None,
             release_version=(clearance.release_version or None) if human else None,
             usage_limits=list(clearance.usage_limits) if human else None,
+            engine_name=engine,
         ),
     )
 
@@ -546,12 +549,14 @@ def generation_run(*, generation_id: str) -> str:
             generation=generation,
             clearance=clearance,
             source=result.digital_source_type,
+            engine=result.engine_name,
         )
         thumbnail = _sign(
             thumbnail,
             generation=generation,
             clearance=clearance,
             source=result.digital_source_type,
+            engine=result.engine_name,
         )
         output_key = save_private(prefix="generations/outputs", content=output)
         stored.append(output_key)
