@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import BusinessProfile, User
 from accounts.selectors import business_profile_for
@@ -84,6 +86,16 @@ def credit_history(*, user: User) -> dict[str, object]:
     profile = business_profile_for(user)
     entries = ledger_for(user=user)
     return {"profile": profile, "entries": entries, "chart": balance_chart(entries)}
+
+
+def businesses_with_stale_pending_rows(*, older_than: timedelta) -> list[BusinessProfile]:
+    """Businesses with a PENDING row whose writer must have crashed (see services._move)."""
+    ids = set(
+        CreditLedgerEntry.objects.filter(
+            state=LedgerState.PENDING, created_at__lt=timezone.now() - older_than
+        ).values_list("business_id", flat=True)
+    )
+    return list(BusinessProfile.objects.filter(pk__in=ids).select_related("user").order_by("pk"))
 
 
 @dataclass(frozen=True)

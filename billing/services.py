@@ -187,8 +187,13 @@ def _move(
                 continue  # another call holds this key: wait for it above
             target = BusinessProfile.objects.filter(pk=business_id)
             if delta < 0:
-                target = target.filter(ai_credits__gte=-delta)
-            if target.update(ai_credits=F("ai_credits") + delta) == 0:
+                # The guard and the write are one single-document update.
+                moved = target.filter(ai_credits__gte=-delta).update(
+                    ai_credits=F("ai_credits") - (-delta)
+                )
+            else:
+                moved = target.update(ai_credits=F("ai_credits") + delta)
+            if moved == 0:
                 # Refused (or no such business): the movement never happened.
                 CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).delete()
                 balance = _balance(business_id)

@@ -91,4 +91,15 @@ def seed_demo() -> list[DemoUser]:
             from marketplace.demo_seed import seed_model_likeness
 
             seed_model_likeness(user)
+        if demo.role == Role.BUSINESS:
+            from accounts.models import BusinessProfile
+            from billing.services import credits_grant
+
+            # Starting credits so `make run` users can generate right away (once: keyed).
+            credits_grant(
+                business=BusinessProfile.objects.get(user=user),
+                amount=20,
+                key="grant:seed-demo",
+                note="Demo starting credits",
+            )
     return DEMO_USERS

@@ -38,15 +38,27 @@ class Command(BaseCommand):
                 business_ids=[m.business.pk for m in mismatches]
             )
         if repair:
-            for mismatch in [m for m in mismatches if m.in_doubt]:
-                try:
-                    for line in services.ledger_repair(business=mismatch.business):
-                        self.stdout.write(f"repaired {mismatch.business.user.email}: {line}")
-                except DomainError as error:
-                    self.stderr.write(f"{mismatch.business.user.email}: {error.message}")
-            mismatches = selectors.ledger_mismatches(
-                business_ids=[m.business.pk for m in mismatches]
+            stale = selectors.businesses_with_stale_pending_rows(
+                older_than=services.PENDING_STALE_AFTER
             )
+            for business in stale:
+                try:
+                    for line in services.ledger_repair(business=business):
+                        self.stdout.write(f"repaired {business.user.email}: {line}")
+                except DomainError as error:
+                    self.stderr.write(f"{business.user.email}: {error.message}")
+            if mismatches:
+                mismatches = selectors.ledger_mismatches(
+                    business_ids=[m.business.pk for m in mismatches]
+                )
+        else:
+            for business in selectors.businesses_with_stale_pending_rows(
+                older_than=services.PENDING_STALE_AFTER
+            ):
+                self.stderr.write(
+                    f"warning: {business.user.email} has a credit movement in doubt "
+                    "(a pending ledger row from a crashed writer): run with --repair"
+                )
         if not mismatches:
             self.stdout.write(self.style.SUCCESS("All credit balances match their ledgers."))
             return

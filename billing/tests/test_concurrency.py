@@ -1,0 +1,99 @@
+"""N concurrent spends against C credits succeed exactly min(N, C) times."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+
+from accounts.models import BusinessProfile
+from accounts.tests.factories import BusinessProfileFactory
+from billing import services
+from billing.models import CreditLedgerEntry
+
+
+def _race(count: int, work) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:  # collected and asserted on by the test
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_spends_against_five_credits_succeed_exactly_five_times(file_sqlite_db):
+    business = BusinessProfileFactory()
+    services.credits_grant(business=business, amount=5, key="grant:test")
+
+    def spend(index: int):
+        profile = BusinessProfile.objects.get(pk=business.pk)  # each thread its own copy
+        return services.credits_spend(business=profile, amount=1, key=f"spend:gen-{index}")
+
+    results = _race(20, spend)
+
+    succeeded = [r for r in results if isinstance(r, CreditLedgerEntry)]
+    refused = [r for r in results if isinstance(r, services.InsufficientCredits)]
+    assert len(succeeded) == 5, results
+    assert len(refused) == 15, results
+    assert all(r.missing == 1 for r in refused)
+    business.refresh_from_db()
+    assert business.ai_credits == 0
+    assert CreditLedgerEntry.objects.filter(reason="spend").count() == 5
+    assert sorted(e.balance_after for e in succeeded) == [0, 1, 2, 3, 4]
+    call_command("check_ledgers", recheck_delay=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calls_with_the_same_key_move_credits_once(file_sqlite_db):
+    business = BusinessProfileFactory()
+
+    def grant(index: int):
+        profile = BusinessProfile.objects.get(pk=business.pk)
+        return services.credits_grant(business=profile, amount=7, key="grant:cs_same")
+
+    results = _race(10, grant)
+
+    assert all(isinstance(r, CreditLedgerEntry) for r in results), results
+    assert {r.pk for r in results} == {CreditLedgerEntry.objects.get().pk}
+    business.refresh_from_db()
+    assert business.ai_credits == 7
+    call_command("check_ledgers", recheck_delay=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mixed_concurrent_spends_grants_and_refunds_keep_the_ledger_exact(file_sqlite_db):
+    business = BusinessProfileFactory()
+    services.credits_grant(business=business, amount=3, key="grant:start")
+
+    def work(index: int):
+        profile = BusinessProfile.objects.get(pk=business.pk)
+        if index % 3 == 0:
+            return services.credits_grant(business=profile, amount=1, key=f"grant:{index}")
+        if index % 3 == 1:
+            return services.credits_spend(business=profile, amount=2, key=f"spend:{index}")
+        return services.credits_refund(business=profile, amount=1, key=f"refund:{index}")
+
+    results = _race(15, work)
+
+    assert all(isinstance(r, CreditLedgerEntry | services.InsufficientCredits) for r in results), (
+        results
+    )
+    business.refresh_from_db()
+    assert business.ai_credits >= 0
+    assert business.ai_credits == sum(CreditLedgerEntry.objects.values_list("delta", flat=True))
+    call_command("check_ledgers", recheck_delay=0)
