@@ -63,6 +63,7 @@ ERR_NO_ACCESS = (
 )
 ERR_NOT_A_MODEL = "That person is not a model on ModelSnapper."
 ERR_SELF = "You cannot request consent from yourself."
+ERR_ONLY_BUSINESSES = "Only businesses can request consent."
 ERR_NOT_LISTED = (
     "This model is not accepting requests right now (their release is not signed or "
     "they have fewer than 3 reference photos)."
@@ -223,12 +224,18 @@ def _transition(
     expected: Iterable[str],
     now: datetime,
     extra_filter: dict[str, Any] | None = None,
+    expected_version: int | None = None,
     **changes: Any,
 ) -> int | None:
-    """Conditionally move the request; returns the new version, or None if refused."""
+    """Conditionally move the request; returns the new version, or None if refused.
+
+    ``expected_version`` pins the exact version the caller decided on (no retry).
+    """
     for _ in range(_CAS_ATTEMPTS):
         current = ConsentRequest.objects.filter(pk=request.pk).values("status", "version").first()
         if current is None or current["status"] not in set(expected):
+            return None
+        if expected_version is not None and current["version"] != expected_version:
             return None
         updated = ConsentRequest.objects.filter(
             pk=request.pk,
@@ -238,7 +245,7 @@ def _transition(
         ).update(version=F("version") + 1, updated_at=now, **changes)
         if updated:
             return current["version"] + 1
-        if extra_filter:
+        if extra_filter or expected_version is not None:
             return None
     raise DomainError(ERR_CONCURRENT, code="concurrent")
 
@@ -375,6 +382,7 @@ def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
     return key
 
 
+@transaction.atomic
 def reference_photo_delete(*, actor: User, photo_id: str) -> None:
     profile = _model_profile(actor)
     old_key = _key_for_photo(profile, photo_id)
@@ -430,6 +438,7 @@ class SignatureContext:
     user_agent: str
 
 
+@transaction.atomic
 def release_sign(
     *,
     actor: User,
@@ -486,6 +495,7 @@ def release_sign(
     return signature
 
 
+@transaction.atomic
 def release_withdraw(*, actor: User) -> None:
     """Withdraw the release: consentSigned false, every approval suspended at once.
 
@@ -530,13 +540,14 @@ def release_withdraw(*, actor: User) -> None:
 
 def _business_with_access(actor: User) -> BusinessProfile:
     if actor.role != Role.BUSINESS:
-        raise DomainError(ERR_SELF if actor.role == Role.MODEL else ERR_NO_ACCESS, code="role")
+        raise DomainError(ERR_ONLY_BUSINESSES, code="role")
     profile = BusinessProfile.objects.select_related("package").filter(user_id=actor.pk).first()
     if profile is None or profile.package is None or not profile.package.human_model_access:
         raise DomainError(ERR_NO_ACCESS, code="no_access")
     return profile
 
 
+@transaction.atomic
 def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> ConsentRequest:
     """A business asks a model for consent (one document per pair, reused later)."""
     if str(model_user_id) == str(actor.pk):
@@ -586,7 +597,7 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
             request=existing,
             expected=[existing.status],
             now=now,
-            extra_filter={"version": existing.version},
+            expected_version=existing.version,
             status=ConsentStatus.PENDING,
             intended_use=intended_use,
             requested_at=now,
@@ -623,6 +634,7 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
     return request
 
 
+@transaction.atomic
 def consent_approve(
     *,
     actor: User,
@@ -680,6 +692,7 @@ def consent_approve(
     return request
 
 
+@transaction.atomic
 def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
     request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
     now = timezone.now()
@@ -716,6 +729,7 @@ def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
     return request
 
 
+@transaction.atomic
 def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
     """The model withdraws an approval; it takes effect at once, queued jobs included."""
     request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
@@ -754,6 +768,7 @@ def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
     return request
 
 
+@transaction.atomic
 def consent_limits_change(
     *,
     actor: User,
@@ -793,6 +808,7 @@ def consent_limits_change(
     return request
 
 
+@transaction.atomic
 def consent_expire(*, consent_request_id: str, now: datetime | None = None) -> bool:
     """System action: an approval past its expiry date becomes EXPIRED (= revoked)."""
     now = now or timezone.now()
@@ -843,6 +859,7 @@ def consent_expire(*, consent_request_id: str, now: datetime | None = None) -> b
     return True
 
 
+@transaction.atomic
 def consent_prompt_renewal(*, consent_request_id: str, now: datetime | None = None) -> bool:
     """Remind both sides a week before an approval expires (once per expiry date)."""
     now = now or timezone.now()
@@ -891,6 +908,36 @@ def consent_prompt_renewal(*, consent_request_id: str, now: datetime | None = No
         ),
     )
     return True
+
+
+def consents_reconcile() -> int:
+    """Repair whitelists that disagree with request statuses (e.g. a process died
+    between a status update and its array sync). Returns how many were repaired.
+
+    Until repaired such a pair fails closed: active_consent needs both the APPROVED
+    status and the array entry.
+    """
+    repaired = 0
+    approved = set(
+        ConsentRequest.objects.filter(status=ConsentStatus.APPROVED).values_list(
+            "business_id", "model_id"
+        )
+    )
+    in_arrays = {
+        (business_id, model_user_id)
+        for model_user_id, ids in ModelProfile.objects.values_list("user_id", "approved_businesses")
+        for business_id in ids
+    }
+    for business_id, model_user_id in approved ^ in_arrays:
+        request = ConsentRequest.objects.filter(
+            business_id=business_id, model_id=model_user_id
+        ).first()
+        if request is not None:
+            _sync_membership(request.pk)
+        else:
+            _set_membership(business_user_id=business_id, model_user_id=model_user_id, member=False)
+        repaired += 1
+    return repaired
 
 
 def consents_expire_due(*, now: datetime | None = None) -> tuple[int, int]:

@@ -191,7 +191,8 @@ def _has_trailing_data(data: bytes, fmt: str) -> bool:
     if fmt == "JPEG":
         # Tolerate a little padding after the end-of-image marker (some cameras add
         # zeros), refuse real payloads appended after it (zip/HTML polyglots).
-        end = data.rfind(b"\xff\xd9")
+        # Search after the header segments: inside them FF D9 may be ordinary data.
+        end = data.rfind(b"\xff\xd9", len(_jpeg_header(data)))
         if end == -1:
             return False  # truncated: decoding reports it
         tail = data[end + 2 :]

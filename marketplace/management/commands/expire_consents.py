@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from marketplace.services import consents_expire_due
+from marketplace.services import consents_expire_due, consents_reconcile
 
 
 class Command(BaseCommand):
@@ -16,4 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         expired, prompted = consents_expire_due()
-        self.stdout.write(f"expired {expired} consent(s), sent {prompted} renewal reminder(s)")
+        repaired = consents_reconcile()
+        self.stdout.write(
+            f"expired {expired} consent(s), sent {prompted} renewal reminder(s), "
+            f"repaired {repaired} whitelist entr(y/ies)"
+        )
