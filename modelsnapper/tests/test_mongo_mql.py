@@ -283,3 +283,38 @@ def test_consent_lookup_matches_business_model_and_approved_status(mongo):
             }
         }
     ]
+
+
+# --- what MongoDB cannot do -------------------------------------------------------------
+
+STRING_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+
+
+def _search_field_targets():
+    from django.contrib import admin
+    from django.contrib.admin.utils import get_fields_from_path
+
+    from modelsnapper.fields import ObjectIdPrimaryKey, _ListField
+
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        for search_field in model_admin.search_fields:
+            path = search_field.lstrip("^=@")
+            field = get_fields_from_path(model, path)[-1]
+            is_text = type(field).__name__ in STRING_TYPES or field.get_internal_type() in {
+                "CharField",
+                "TextField",
+            }
+            # Our id and list fields report CharField/TextField but store ObjectIds/arrays.
+            yield (
+                f"{model.__name__}.{search_field}",
+                is_text and not isinstance(field, (ObjectIdPrimaryKey, _ListField)),
+            )
+
+
+@pytest.mark.parametrize(("search_field", "is_text"), list(_search_field_targets()))
+def test_admin_searches_only_text_fields(search_field, is_text):
+    # The admin searches with icontains: a regex on MongoDB, which never matches
+    # numbers, ObjectIds or arrays.
+    assert is_text, f"{search_field} is not a text field"
