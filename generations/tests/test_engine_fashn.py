@@ -1,0 +1,363 @@
+"""The FASHN adapter against a local HTTP server that follows FASHN's v1 API (no mocks)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from generations.engines import EngineError, EngineRequest, get_engine
+from generations.engines.fashn import TRAINED_ALGORITHMIC_MEDIA, FashnEngine
+
+API_KEY = "test-fashn-key-123"
+
+
+def _image_bytes(size=(864, 1296), color=(120, 80, 200), image_format="PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format=image_format)
+    return out.getvalue()
+
+
+class FakeFashn:
+    """Scripted FASHN: queues of responses for /v1/run and /v1/status, plus an output CDN."""
+
+    def __init__(self) -> None:
+        self.run_responses: list[tuple[int, dict | str]] = []
+        self.status_responses: list[tuple[int, dict | str]] = []
+        self.output = _image_bytes()
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # keep test output quiet
+                pass
+
+            def _send(self, status: int, body: dict | str | bytes, content_type: str) -> None:
+                if isinstance(body, dict):
+                    body = json.dumps(body)
+                if isinstance(body, str):
+                    body = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _record(self, body: dict | None = None) -> None:
+                with fake.lock:
+                    fake.requests.append(
+                        {
+                            "method": self.command,
+                            "path": self.path,
+                            "auth": self.headers.get("Authorization"),
+                            "json": body,
+                        }
+                    )
+
+            def _authorized(self) -> bool:
+                if self.headers.get("Authorization") == f"Bearer {API_KEY}":
+                    return True
+                self._send(
+                    401,
+                    {"error": "UnauthorizedAccess", "message": "Unauthorized: Invalid token"},
+                    "application/json",
+                )
+                return False
+
+            def _next(self, queue: list, default: tuple[int, dict | str]) -> tuple:
+                with fake.lock:
+                    if len(queue) > 1:
+                        return queue.pop(0)
+                    return queue[0] if queue else default
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"null")
+                self._record(body)
+                if self.path != "/v1/run":
+                    self._send(404, {"error": "NotFound", "message": "no"}, "application/json")
+                    return
+                if not self._authorized():
+                    return
+                status, payload = self._next(
+                    fake.run_responses, (200, {"id": "pred-1", "error": None})
+                )
+                self._send(status, payload, "application/json")
+
+            def do_GET(self) -> None:
+                self._record()
+                if self.path.startswith("/cdn/"):
+                    self._send(200, fake.output, "image/png")
+                    return
+                if not self.path.startswith("/v1/status/"):
+                    self._send(404, {"error": "NotFound", "message": "no"}, "application/json")
+                    return
+                if not self._authorized():
+                    return
+                status, payload = self._next(fake.status_responses, (200, fake.completed()))
+                self._send(status, payload, "application/json")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+
+    def completed(self) -> dict:
+        return {
+            "id": "pred-1",
+            "status": "completed",
+            "output": [f"{self.base}/cdn/pred-1/output.png"],
+            "error": None,
+        }
+
+    def pending(self, state: str) -> tuple[int, dict]:
+        return 200, {"id": "pred-1", "status": state, "output": None, "error": None}
+
+    def calls(self, method: str, prefix: str) -> list[dict]:
+        return [r for r in self.requests if r["method"] == method and r["path"].startswith(prefix)]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fashn():
+    fake = FakeFashn()
+    yield fake
+    fake.close()
+
+
+def make_engine(fake: FakeFashn, *, key: str = API_KEY, **options) -> FashnEngine:
+    sleeps: list[float] = []
+    options.setdefault("backoff_seconds", 0.001)
+    options.setdefault("poll_interval_seconds", 0.001)
+    options.setdefault("deadline_seconds", 10)
+    options.setdefault("read_timeout", 5)
+    engine = FashnEngine(api_key=key, api_base=fake.base, sleep=sleeps.append, **options)
+    engine.sleeps = sleeps  # type: ignore[attr-defined]
+    return engine
+
+
+def request_for(category: str = "top") -> EngineRequest:
+    return EngineRequest(
+        generation_id="a" * 24,
+        garment_jpeg=_image_bytes((400, 500), (200, 30, 40), "JPEG"),
+        wearer_jpeg=_image_bytes((600, 800), (220, 225, 232), "JPEG"),
+        category=category,
+    )
+
+
+def test_happy_path_runs_polls_downloads_and_reframes(fashn):
+    fashn.status_responses = [
+        fashn.pending("starting"),
+        fashn.pending("in_queue"),
+        fashn.pending("processing"),
+        (200, fashn.completed()),
+    ]
+    result = make_engine(fashn).generate(request_for("top"))
+
+    image = Image.open(io.BytesIO(result.image_jpeg))
+    assert image.format == "JPEG" and image.size == (1024, 1365)
+    assert result.digital_source_type == TRAINED_ALGORITHMIC_MEDIA
+    assert result.engine_name == "fashn"
+    (run,) = fashn.calls("POST", "/v1/run")
+    assert run["auth"] == f"Bearer {API_KEY}"
+    assert run["json"]["model_name"] == "tryon-v1.6"
+    inputs = run["json"]["inputs"]
+    assert inputs["category"] == "tops"
+    for field in ("model_image", "garment_image"):
+        assert inputs[field].startswith("data:image/jpeg;base64,")
+        Image.open(io.BytesIO(base64.b64decode(inputs[field].split(",", 1)[1])))
+    assert len(fashn.calls("GET", "/v1/status/pred-1")) == 4
+    (download,) = fashn.calls("GET", "/cdn/")
+    assert download["auth"] is None  # the API key never goes to the output host
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        ("bottom", "bottoms"),
+        ("one-piece", "one-pieces"),
+        ("swimwear", "auto"),
+        ("lingerie", "auto"),
+    ],
+)
+def test_categories_map_to_fashn_categories(fashn, category, expected):
+    make_engine(fashn).generate(request_for(category))
+    assert fashn.calls("POST", "/v1/run")[0]["json"]["inputs"]["category"] == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "name", "code", "retryable", "attempts"),
+    [
+        (400, "BadRequest", "fashn_bad_request", False, 1),
+        (401, "UnauthorizedAccess", "fashn_unauthorized", False, 1),
+        (404, "NotFound", "fashn_not_found", False, 1),
+        (429, "OutOfCredits", "fashn_out_of_credits", False, 1),
+        (429, "RateLimitExceeded", "fashn_rate_limited", True, 4),
+        (429, "ConcurrencyLimitExceeded", "fashn_concurrency_limited", True, 4),
+        (500, "InternalServerError", "fashn_server_error", True, 4),
+    ],
+)
+def test_each_api_error_becomes_a_clear_engine_error(
+    fashn, status, name, code, retryable, attempts
+):
+    fashn.run_responses = [(status, {"error": name, "message": f"{name} from FASHN"})]
+    engine = make_engine(fashn, max_retries=3)
+    with pytest.raises(EngineError) as caught:
+        engine.generate(request_for())
+    error = caught.value
+    assert (error.code, error.retryable) == (code, retryable)
+    assert error.user_message and API_KEY not in error.user_message
+    assert len(fashn.calls("POST", "/v1/run")) == attempts  # retried only what may pass
+    assert fashn.calls("GET", "/v1/status") == []  # nothing polled after a refusal
+
+
+def test_a_rate_limit_then_success_retries_with_exponential_backoff(fashn):
+    limited = (429, {"error": "RateLimitExceeded", "message": "slow down"})
+    fashn.run_responses = [limited, limited, (200, {"id": "pred-1", "error": None})]
+    engine = make_engine(fashn, backoff_seconds=0.5)
+    result = engine.generate(request_for())
+    assert result.image_jpeg.startswith(b"\xff\xd8")
+    assert len(fashn.calls("POST", "/v1/run")) == 3
+    assert engine.sleeps[:2] == [0.5, 1.0]  # backoff doubles per attempt
+
+
+def test_a_server_error_while_polling_is_retried(fashn):
+    fashn.status_responses = [
+        (500, {"error": "InternalServerError", "message": "oops"}),
+        (502, "<html>bad gateway</html>"),
+        (200, fashn.completed()),
+    ]
+    result = make_engine(fashn).generate(request_for())
+    assert result.image_jpeg.startswith(b"\xff\xd8")
+    assert len(fashn.calls("GET", "/v1/status")) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "retryable"),
+    [
+        ("ImageLoadError", "fashn_image_load", False),
+        ("ContentModerationError", "fashn_content_moderation", False),
+        ("PoseError", "fashn_pose", False),
+        ("InputValidationError", "fashn_input_validation", False),
+        ("PipelineError", "fashn_pipeline", True),
+        ("ThirdPartyError", "fashn_third_party", True),
+        ("BrandNewError", "fashn_failed", False),
+    ],
+)
+def test_a_failed_prediction_maps_its_error_name(fashn, name, code, retryable):
+    fashn.status_responses = [
+        fashn.pending("processing"),
+        (200, {"id": "pred-1", "status": "failed", "output": None,
+               "error": {"name": name, "message": "details"}}),
+    ]  # fmt: skip
+    with pytest.raises(EngineError) as caught:
+        make_engine(fashn).generate(request_for())
+    assert (caught.value.code, caught.value.retryable) == (code, retryable)
+    if name == "BrandNewError":
+        assert "BrandNewError" in caught.value.user_message
+    assert fashn.calls("GET", "/cdn/") == []
+
+
+@pytest.mark.parametrize(
+    ("state", "code"), [("time_out", "fashn_time_out"), ("canceled", "fashn_canceled")]
+)
+def test_time_out_and_canceled_are_retryable_failures(fashn, state, code):
+    fashn.status_responses = [(200, {"id": "pred-1", "status": state, "error": None})]
+    with pytest.raises(EngineError) as caught:
+        make_engine(fashn).generate(request_for())
+    assert caught.value.code == code and caught.value.retryable is True
+
+
+def test_polling_stops_at_the_deadline(fashn):
+    fashn.status_responses = [fashn.pending("processing")]
+    clock = iter(range(0, 10_000, 7))  # every poll costs 7 "seconds"
+    engine = make_engine(
+        fashn, deadline_seconds=60, poll_interval_seconds=5, clock=lambda: next(clock)
+    )
+    with pytest.raises(EngineError) as caught:
+        engine.generate(request_for())
+    assert caught.value.code == "fashn_deadline" and caught.value.retryable is True
+    assert "60 seconds" in caught.value.user_message
+    assert 1 <= len(fashn.calls("GET", "/v1/status")) < 10
+
+
+def test_a_wrong_api_key_is_refused_by_the_server(fashn):
+    with pytest.raises(EngineError) as caught:
+        make_engine(fashn, key="wrong-key").generate(request_for())
+    assert caught.value.code == "fashn_unauthorized" and caught.value.retryable is False
+    assert "wrong-key" not in caught.value.user_message
+    assert len(fashn.calls("POST", "/v1/run")) == 1
+
+
+def test_an_error_in_the_run_body_is_reported(fashn):
+    fashn.run_responses = [(200, {"id": None, "error": "BadRequest"})]
+    with pytest.raises(EngineError) as caught:
+        make_engine(fashn).generate(request_for())
+    assert caught.value.code == "fashn_bad_request"
+
+
+def test_garbage_output_bytes_fail_cleanly(fashn):
+    fashn.output = b"this is not an image"
+    with pytest.raises(EngineError) as caught:
+        make_engine(fashn).generate(request_for())
+    assert caught.value.code == "fashn_bad_output"
+
+
+def test_a_base64_output_is_accepted(fashn):
+    data = base64.b64encode(_image_bytes((576, 864))).decode()
+    fashn.status_responses = [
+        (200, {"id": "pred-1", "status": "completed", "output": [f"data:image/png;base64,{data}"]})
+    ]
+    result = make_engine(fashn).generate(request_for())
+    assert Image.open(io.BytesIO(result.image_jpeg)).size == (1024, 1365)
+
+
+def test_non_json_answers_are_a_clear_error(fashn):
+    fashn.run_responses = [(200, "<html>captive portal</html>")]
+    with pytest.raises(EngineError) as caught:
+        make_engine(fashn).generate(request_for())
+    assert caught.value.code == "fashn_bad_response"
+
+
+def test_an_unreachable_service_is_retried_then_reported():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    sleeps: list[float] = []
+    engine = FashnEngine(
+        api_key=API_KEY,
+        api_base=f"http://127.0.0.1:{port}",
+        backoff_seconds=0.001,
+        max_retries=2,
+        sleep=sleeps.append,
+    )
+    with pytest.raises(EngineError) as caught:
+        engine.generate(request_for())
+    assert caught.value.code == "fashn_unreachable" and caught.value.retryable is True
+    assert len(sleeps) == 2
+
+
+def test_get_engine_builds_the_adapter_from_settings(settings, fashn):
+    settings.FASHN_API_KEY = API_KEY
+    settings.FASHN_API_BASE = fashn.base
+    engine = get_engine("fashn")
+    assert isinstance(engine, FashnEngine)
+    assert engine.api_base == fashn.base and engine.label == "FASHN try-on"
+
+
+def test_an_empty_key_is_refused_before_any_call():
+    with pytest.raises(EngineError) as caught:
+        FashnEngine(api_key="", api_base="http://127.0.0.1:9")
+    assert caught.value.code == "fashn_unauthorized"
