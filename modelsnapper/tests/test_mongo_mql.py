@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from bson import Decimal128, ObjectId
 from django.apps import apps
 from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.utils import timezone
 from pymongo import ASCENDING
 
 from accounts.models import BusinessProfile, ModelProfile, User
@@ -31,6 +33,7 @@ from modelsnapper.tests.mongo_offline import (
     index_spec,
     model_index_documents,
 )
+from modelsnapper.tests.seed_schema import SEED
 
 OUR_APPS = ("accounts", "marketplace", "billing", "generations")
 OID = "5f1d7f0e0a3b4c5d6e7f8091"
@@ -223,6 +226,66 @@ def test_money_is_decimal128_and_line_items_are_embedded_documents(mongo):
     generation = compile_insert(Generation(user_id=OID, model_type="AI_AVATAR"), mongo)
     assert generation["royaltyPaid"] == Decimal128("0.00")
     assert generation["modelId"] is None
+
+
+def _seed_instances() -> dict:
+    """One unsaved object per seed collection, every seed field given a value."""
+    from billing.models import Package
+    from marketplace.models import AIAvatar
+
+    now = timezone.now()
+    return {
+        "users": User(email="mia@models.test", role="MODEL", clerk_id="user_1"),
+        "business_profiles": BusinessProfile(
+            user_id=OID,
+            business_name="Alice Boutique",
+            stripe_customer_id="cus_1",
+            package_id=OTHER_OID,
+            approved_models=[OTHER_OID],
+        ),
+        "model_profiles": ModelProfile(
+            user_id=OID, name="Mia", reference_images=["a.jpg"], approved_businesses=[OID]
+        ),
+        "consent_requests": ConsentRequest(business_id=OID, model_id=OTHER_OID),
+        "generations": Generation(user_id=OID, model_id=OTHER_OID, model_type="HUMAN_MODEL"),
+        "packages": Package(stripe_price_id="price_1", name="STARTER TIER", ai_credits_granted=10),
+        "ai_avatars": AIAvatar(name="AI Model Sophia", s3_url="avatars/sophia.png"),
+        "invoices": Invoice(
+            user_id=OID,
+            stripe_invoice_id="in_1",
+            invoice_number="MS-0001",
+            period_start=now,
+            period_end=now,
+            paid_at=now,
+            line_items=[{"description": "Starter", "amount": 4900}],
+        ),
+    }
+
+
+BSON_TYPES = {
+    "ObjectId": (ObjectId,),
+    "String": (str,),
+    "Number": (int, Decimal128),  # int includes bson.Int64; never float
+    "Boolean": (bool,),
+    "Date": (datetime,),
+    "Array<ObjectId>": (list,),
+    "Array<String>": (list,),
+    "Array (Embedded)": (list,),
+}
+
+
+@pytest.mark.parametrize("collection", sorted(SEED))
+def test_a_saved_document_carries_every_seed_field_with_the_seed_type(mongo, collection):
+    instance = _seed_instances()[collection]
+    assert instance._meta.db_table == collection
+    document = compile_insert(instance, mongo)
+    for field, (seed_type, _indexing) in SEED[collection].items():
+        assert field in document, f"{collection}.{field} is not stored"
+        value = document[field]
+        assert isinstance(value, BSON_TYPES[seed_type]), (field, value)
+        assert not isinstance(value, float)
+        if seed_type == "Array<ObjectId>":
+            assert all(isinstance(item, ObjectId) for item in value)
 
 
 # --- critical querysets -----------------------------------------------------------
