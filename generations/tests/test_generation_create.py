@@ -37,7 +37,9 @@ def test_avatar_batch_makes_one_queued_generation_and_spends_one_credit_per_phot
 ):
     grant_credits(business_alice, 5)
 
-    batch = _create(business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload()] * 3)
+    batch = _create(
+        business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload() for _ in range(3)]
+    )
 
     generations = list(Generation.objects.filter(batch=batch))
     assert len(generations) == 3 and batch.size == 3
@@ -73,7 +75,9 @@ def test_batch_beyond_the_balance_is_refused_with_the_missing_count_and_writes_n
     grant_credits(business_alice, 2)
 
     with pytest.raises(DomainError) as error:
-        _create(business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload()] * 5)
+        _create(
+            business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload() for _ in range(5)]
+        )
 
     assert error.value.message.startswith("3 credits missing")
     assert credits_of(business_alice) == 2
@@ -92,8 +96,12 @@ def test_one_credit_short_says_one_credit_missing(business_alice, avatar):
 def test_the_same_batch_key_twice_is_one_batch_and_spends_once(business_alice, avatar):
     grant_credits(business_alice, 10)
 
-    first = _create(business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload()] * 2)
-    second = _create(business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload()] * 2)
+    first = _create(
+        business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload() for _ in range(2)]
+    )
+    second = _create(
+        business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload() for _ in range(2)]
+    )
 
     assert first.pk == second.pk
     assert Generation.objects.count() == 2
@@ -191,7 +199,9 @@ def test_more_than_twenty_photos_are_refused(business_alice, avatar):
     grant_credits(business_alice, 30)
 
     with pytest.raises(DomainError, match="at most 20 photos"):
-        _create(business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload()] * 21)
+        _create(
+            business_alice, Wearer("avatar", avatar.pk), photos=[photo_upload() for _ in range(21)]
+        )
 
     assert credits_of(business_alice) == 30
 

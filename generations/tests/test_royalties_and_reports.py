@@ -1,0 +1,209 @@
+"""The model's royalties page, CSV export, misuse reports and admin take-down."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import BusinessProfile
+from generations.models import Generation, GenerationStatus
+from generations.services import (
+    Wearer,
+    generation_create,
+    generation_release,
+    generation_run,
+    generation_take_down,
+)
+from generations.tests.conftest import grant_credits, photo_upload, royalty_of
+from modelsnapper.errors import DomainError
+from modelsnapper.storage import exists_private
+
+pytestmark = pytest.mark.django_db
+
+
+def _made_with_mia(business_alice, model_mia, count: int = 1) -> list[Generation]:
+    grant_credits(business_alice, count)
+    batch = generation_create(
+        business=BusinessProfile.objects.select_related("package").get(user_id=business_alice.pk),
+        wearer=Wearer("model", model_mia.pk),
+        category="top",
+        photos=[photo_upload() for _ in range(count)],
+        batch_key=f"mia-{count}",
+        actor=business_alice,
+    )
+    generations = list(Generation.objects.filter(batch=batch))
+    for generation in generations:
+        generation_run(generation_id=generation.pk)
+    return [Generation.objects.get(pk=g.pk) for g in generations]
+
+
+@pytest.fixture
+def mia_uses(business_alice, model_mia, mia_approves_alice):
+    return _made_with_mia(business_alice, model_mia, count=2)
+
+
+def test_the_model_sees_each_use_with_its_dollar_business_and_total(client, model_mia, mia_uses):
+    client.force_login(model_mia)
+    response = client.get(reverse("generations:royalties"))
+    body = response.content.decode()
+
+    assert response.status_code == 200
+    assert body.count("Alice Boutique") == 2
+    assert body.count("$1.00") >= 2
+    assert "$2.00" in body  # balance and total
+    assert "<svg" in body and "Royalties per day" in body
+    for generation in mia_uses:
+        assert reverse("generations:thumbnail", args=[generation.pk]) in body
+    assert royalty_of(model_mia) == Decimal("2.00")
+
+
+def test_the_model_sees_the_thumbnail_but_cannot_download_the_full_image(
+    client, model_mia, mia_uses
+):
+    client.force_login(model_mia)
+    generation = mia_uses[0]
+    thumb = client.get(reverse("generations:thumbnail", args=[generation.pk]))
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    assert client.get(reverse("generations:image", args=[generation.pk])).status_code == 404
+    assert client.get(reverse("generations:detail", args=[generation.pk])).status_code == 200
+
+
+def test_another_model_sees_none_of_it(client, model_noah, mia_uses):
+    client.force_login(model_noah)
+    body = client.get(reverse("generations:royalties")).content.decode()
+    assert "No royalties yet" in body and "Alice Boutique" not in body
+    for generation in mia_uses:
+        for name in ("generations:thumbnail", "generations:detail"):
+            assert client.get(reverse(name, args=[generation.pk])).status_code == 404
+        response = client.post(reverse("generations:report", args=[generation.pk]), {"reason": "x"})
+        assert response.status_code == 404
+    assert not Generation.objects.filter(is_frozen=True).exists()
+
+
+def test_royalties_csv_has_one_line_per_use(client, model_mia, mia_uses):
+    client.force_login(model_mia)
+    response = client.get(reverse("generations:royalties-csv"))
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Disposition"].startswith("attachment")
+    assert rows[0][:2] == ["date", "business"]
+    assert len(rows) == 3
+    assert {row[1] for row in rows[1:]} == {"Alice Boutique"}
+    assert {row[4] for row in rows[1:]} == {"1.00"}
+    assert {row[2] for row in rows[1:]} == {g.pk for g in mia_uses}
+
+
+def test_csv_neutralises_formula_business_names(client, business_alice, model_mia, mia_uses):
+    BusinessProfile.objects.filter(user_id=business_alice.pk).update(business_name="=HYPERLINK()")
+    client.force_login(model_mia)
+    body = client.get(reverse("generations:royalties-csv")).content.decode()
+    assert "'=HYPERLINK()" in body
+
+
+def test_avatar_generations_never_show_on_a_models_royalties(
+    client, business_alice, avatar, model_mia
+):
+    grant_credits(business_alice, 1)
+    batch = generation_create(
+        business=BusinessProfile.objects.get(user_id=business_alice.pk),
+        wearer=Wearer("avatar", avatar.pk),
+        category="top",
+        photos=[photo_upload()],
+        batch_key="avatar",
+        actor=business_alice,
+    )
+    generation_run(generation_id=Generation.objects.get(batch=batch).pk)
+    client.force_login(model_mia)
+    assert "No royalties yet" in client.get(reverse("generations:royalties")).content.decode()
+
+
+def test_a_report_freezes_the_output_for_the_business_until_released(
+    client, business_alice, model_mia, admin_ada, mia_uses
+):
+    generation = mia_uses[0]
+    client.force_login(model_mia)
+    response = client.post(
+        reverse("generations:report", args=[generation.pk]), {"reason": "Not what I agreed to"}
+    )
+    assert response.status_code == 302
+    generation.refresh_from_db()
+    assert generation.is_frozen and generation.report_reason == "Not what I agreed to"
+
+    client.force_login(business_alice)
+    assert client.get(reverse("generations:image", args=[generation.pk])).status_code == 404
+    assert client.get(reverse("generations:thumbnail", args=[generation.pk])).status_code == 404
+    assert (
+        "cannot be downloaded"
+        in client.get(reverse("generations:detail", args=[generation.pk])).content.decode()
+    )
+
+    generation_release(generation=generation, actor=admin_ada)
+    assert client.get(reverse("generations:image", args=[generation.pk])).status_code == 200
+
+
+def test_an_empty_report_is_refused(client, model_mia, mia_uses):
+    client.force_login(model_mia)
+    client.post(reverse("generations:report", args=[mia_uses[0].pk]), {"reason": ""})
+    assert not Generation.objects.filter(is_frozen=True).exists()
+
+
+def test_a_business_cannot_report(client, business_alice, mia_uses):
+    client.force_login(business_alice)
+    response = client.post(reverse("generations:report", args=[mia_uses[0].pk]), {"reason": "x"})
+    assert response.status_code == 404
+    assert not Generation.objects.filter(is_frozen=True).exists()
+
+
+def test_take_down_deletes_the_files_and_both_sides_see_it(
+    client, business_alice, model_mia, admin_ada, mia_uses
+):
+    generation = mia_uses[0]
+    keys = [generation.output_s3_url, generation.thumbnail_s3_url]
+
+    generation_take_down(generation=generation, actor=admin_ada)
+
+    generation.refresh_from_db()
+    assert generation.status == GenerationStatus.TAKEN_DOWN
+    assert generation.output_s3_url == "" and not any(exists_private(k) for k in keys)
+    # The royalty was earned when the image was made; it stays.
+    assert royalty_of(model_mia) == Decimal("2.00")
+    for user in (business_alice, model_mia):
+        client.force_login(user)
+        page = client.get(reverse("generations:detail", args=[generation.pk])).content.decode()
+        assert "taken down" in page
+        assert client.get(reverse("generations:thumbnail", args=[generation.pk])).status_code == 404
+
+
+def test_only_admins_take_down_or_release(business_alice, model_mia, mia_uses):
+    for actor in (business_alice, model_mia):
+        with pytest.raises(DomainError):
+            generation_take_down(generation=mia_uses[0], actor=actor)
+        with pytest.raises(DomainError):
+            generation_release(generation=mia_uses[0], actor=actor)
+    assert Generation.objects.filter(status=GenerationStatus.SUCCEEDED).count() == 2
+
+
+def test_admin_take_down_action(client, admin_ada, mia_uses):
+    client.force_login(admin_ada)
+    response = client.post(
+        reverse("admin:generations_generation_changelist"),
+        {"action": "take_down", "_selected_action": [mia_uses[0].pk]},
+    )
+    assert response.status_code == 302
+    assert Generation.objects.get(pk=mia_uses[0].pk).status == GenerationStatus.TAKEN_DOWN
+    assert Generation.objects.get(pk=mia_uses[1].pk).status == GenerationStatus.SUCCEEDED
+
+
+def test_admin_pages_open(client, admin_ada, mia_uses):
+    client.force_login(admin_ada)
+    for name in (
+        "admin:generations_generation_changelist",
+        "admin:generations_royaltyledger_changelist",
+        "admin:generations_generationbatch_changelist",
+    ):
+        assert client.get(reverse(name)).status_code == 200
+    page = client.get(reverse("admin:generations_generation_change", args=[mia_uses[0].pk]))
+    assert page.status_code == 200
