@@ -50,6 +50,7 @@ def _upload_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def _upload_too_large(request: HttpRequest) -> bool:
+    request.FILES  # noqa: B018 — parse the body now, so the handler has had its say
     return bool(getattr(request, "upload_too_large", False))
 
 
