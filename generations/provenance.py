@@ -58,6 +58,13 @@ SOURCE_TYPE_LABELS = {
 }
 WEARER_TYPE_LABELS = {"AI_AVATAR": "AI avatar", "HUMAN_MODEL": "Human model"}
 
+# Failure codes about who signed, not about whether the bytes changed.
+_TRUST_PREFIX = "signingCredential."
+# Failures that mean "the image bytes changed" while the signed manifest is unaltered.
+_PIXEL_ONLY_FAILURES = frozenset(
+    {"assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch"}
+)
+
 # Report statuses.
 NOT_AN_IMAGE = "not_an_image"
 UNSUPPORTED = "unsupported"
@@ -147,6 +154,17 @@ class CredentialReport:
     @property
     def engine(self) -> str:
         return (self.assertion or {}).get("engine") or ""
+
+    @property
+    def manifest_authentic(self) -> bool:
+        """The signed manifest itself is unaltered (only the pixels may have changed).
+
+        Then the generation it names is genuine even when the image was edited.
+        """
+        return self.has_manifest and all(
+            code.startswith(_TRUST_PREFIX) or code in _PIXEL_ONLY_FAILURES
+            for code in self.failure_codes
+        )
 
     @property
     def ai_generated(self) -> bool:
@@ -459,8 +477,6 @@ _PIL_TO_MIME = {
     "HEIF": "image/heif",
     "BMP": "image/bmp",
 }
-# Failure codes about who signed, not about whether the bytes changed.
-_TRUST_PREFIX = "signingCredential."
 
 
 def _sniff(data: bytes) -> tuple[str | None, bool]:

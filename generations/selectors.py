@@ -250,3 +250,57 @@ def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any
         "height": CHART_HEIGHT,
         "baseline": plot_height,
     }
+
+
+# --- Content Credentials (verify page, badges) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialMatch:
+    """The generation a verified image names, seen from the viewer's side."""
+
+    generation: Generation
+    viewer_side: str  # "business" (they made it) | "model" (their likeness)
+    business_name: str
+    model_name: str
+
+
+def generation_for_credentials(*, user: User, generation_id: Any) -> CredentialMatch | None:
+    """The generation a Content Credential names — only if the viewer made it or is its model.
+
+    Anyone else (another business, another model, an admin) gets None, whatever the id.
+    """
+    import re
+
+    from django.db.models import Q
+
+    if not isinstance(generation_id, str) or not re.fullmatch(r"[0-9a-fA-F]{24}", generation_id):
+        return None
+    generation = (
+        Generation.objects.select_related("user", "model", "consent_request")
+        .filter(Q(user_id=user.pk) | Q(model_id=user.pk), pk=generation_id.lower())
+        .first()
+    )
+    if generation is None:
+        return None
+    business = BusinessProfile.objects.filter(user_id=generation.user_id).first()
+    model = (
+        ModelProfile.objects.filter(user_id=generation.model_id).first()
+        if generation.model_id
+        else None
+    )
+    return CredentialMatch(
+        generation=generation,
+        viewer_side="business" if generation.user_id == user.pk else "model",
+        business_name=business.business_name if business else "",
+        model_name=model.name if model else "",
+    )
+
+
+def generation_credentials(*, generation: Generation):
+    """What the stored output's Content Credentials say (read back from the file), or None."""
+    from generations.provenance import read_stored_credentials
+
+    if not generation.output_s3_url:
+        return None
+    return read_stored_credentials(generation.output_s3_url)

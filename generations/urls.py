@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from generations import views
+from generations import verify_views, views
 
 
 class ObjectIdConverter:
@@ -31,4 +31,5 @@ urlpatterns: list = [
     path("<oid:generation_id>/thumbnail/", views.thumbnail, name="thumbnail"),
     path("<oid:generation_id>/report/", views.report, name="report"),
     # Verify page (Content Credentials) URL patterns go below.
+    path("verify/", verify_views.verify, name="verify"),
 ]

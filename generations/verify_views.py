@@ -1,0 +1,123 @@
+"""The verify page: anyone signed in uploads an image and learns what its Content Credentials say.
+
+The upload is read into memory (bounded by MAX_IMAGE_UPLOAD_BYTES), checked and
+forgotten: nothing is written to disk, storage or the database.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Role
+from accounts.permissions import role_required
+from generations import selectors
+from generations.provenance import read_credentials
+
+MSG_NO_FILE = "Choose an image file to check."
+MSG_TOO_BIG = "That file is larger than {limit} MB. Images from ModelSnapper are far smaller."
+MSG_EMPTY = "The file is empty."
+
+
+def _limit_mb() -> int:
+    return settings.MAX_IMAGE_UPLOAD_BYTES // (1024 * 1024)
+
+
+class BoundedMemoryUploadHandler(FileUploadHandler):
+    """Keeps an upload in memory and gives up past ``limit`` bytes, so no temp file exists."""
+
+    def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.too_big = False
+        self.buffer = io.BytesIO()
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if start + len(raw_data) > self.limit:
+            self.too_big = True
+            self.buffer = io.BytesIO()
+            raise StopUpload(connection_reset=False)
+        self.buffer.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile:
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
+
+
+class VerifyForm(forms.Form):
+    image = forms.FileField(
+        label="Image to check",
+        required=False,
+        help_text="JPEG, PNG or WebP. The file is checked in memory and not kept.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+    def __init__(self, *args, too_big: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_big = too_big
+
+    def clean_image(self) -> bytes:
+        upload = self.cleaned_data.get("image")
+        if self.too_big:
+            raise forms.ValidationError(MSG_TOO_BIG.format(limit=_limit_mb()))
+        if not upload:
+            raise forms.ValidationError(MSG_NO_FILE)
+        if upload.size > settings.MAX_IMAGE_UPLOAD_BYTES:
+            raise forms.ValidationError(MSG_TOO_BIG.format(limit=_limit_mb()))
+        data = upload.read(settings.MAX_IMAGE_UPLOAD_BYTES + 1)
+        if not data:
+            raise forms.ValidationError(MSG_EMPTY)
+        return data
+
+
+# CSRF is checked by csrf_protect below, after the bounded upload handler is installed
+# (the middleware would otherwise parse the upload with the default, disk-spilling handlers).
+@csrf_exempt
+@role_required(Role.BUSINESS, Role.MODEL, Role.ADMIN, profile_required=False)
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    handler = BoundedMemoryUploadHandler(request, limit=settings.MAX_IMAGE_UPLOAD_BYTES)
+    request.upload_handlers = [handler]
+    return _verify(request, handler)
+
+
+@csrf_protect
+def _verify(request: HttpRequest, handler: BoundedMemoryUploadHandler) -> HttpResponse:
+    report = match = None
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES, too_big=handler.too_big)
+        if form.is_valid():
+            report = read_credentials(form.cleaned_data["image"])
+            if report.is_modelsnapper and report.manifest_authentic:
+                match = selectors.generation_for_credentials(
+                    user=request.user, generation_id=report.generation_id
+                )
+            form = VerifyForm()  # the file is gone; offer a fresh field
+    else:
+        form = VerifyForm()
+    return render(
+        request,
+        "generations/verify.html",
+        {"form": form, "report": report, "match": match, "limit_mb": _limit_mb()},
+    )
