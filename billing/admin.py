@@ -50,6 +50,14 @@ class PackageAdmin(admin.ModelAdmin):
     search_fields = ["name", "stripe_price_id"]
     actions = ["deactivate", "activate"]
 
+    def save_model(self, request: HttpRequest, obj: Package, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Saved either way (Stripe may be down), but the admin learns at once that
+        # buyers would be refused.
+        problem = services.package_price_problem(package=obj)
+        if problem:
+            self.message_user(request, problem, messages.WARNING)
+
     @admin.action(description="Deactivate (hide from the packages page)")
     def deactivate(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(is_active=False)

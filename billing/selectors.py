@@ -36,7 +36,7 @@ def packages_page(*, user: User) -> dict[str, object]:
 def checkout_session_for(*, user: User, stripe_session_id: str) -> CheckoutSession:
     """This business's checkout session (DoesNotExist → 404 for anyone else's)."""
     return CheckoutSession.objects.select_related("package").get(
-        stripe_session_id=stripe_session_id, business__user_id=user.pk
+        stripe_session_id=stripe_session_id, business_id=business_profile_for(user).pk
     )
 
 

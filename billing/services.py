@@ -440,7 +440,28 @@ def checkout_start(
                 created_at=timezone.now(),
             )
     except IntegrityError:
-        return CheckoutSession.objects.get(stripe_session_id=session["id"])
+        # The second click of a double click (same idempotency key, same session).
+        record = CheckoutSession.objects.get(stripe_session_id=session["id"])
+        if not record.url and session.get("url"):
+            record.url = session["url"]
+            CheckoutSession.objects.filter(pk=record.pk).update(url=record.url)
+        return record
+
+
+def package_price_problem(*, package: Package) -> str:
+    """Why buyers would be refused this package's Stripe price ("" when it is fine
+    or payments are off)."""
+    if not stripe_gateway.payments_enabled():
+        return ""
+    try:
+        price = stripe_gateway.price_retrieve(price_id=package.stripe_price_id)
+    except stripe_gateway.StripeNotFound:
+        return f"Stripe has no price {package.stripe_price_id!r}: this package cannot be bought."
+    except stripe_gateway.StripeGatewayError:
+        return "Stripe could not be reached to check this package's price."
+    if not price.get("active", True):
+        return f"Stripe price {package.stripe_price_id!r} is archived: buyers will be refused."
+    return ""
 
 
 def _record_for_session(session: dict[str, Any]) -> CheckoutSession | None:
