@@ -18,3 +18,19 @@ def mongo() -> str:
     yield OFFLINE_ALIAS
     # Removed again so no other test module sees a second database alias.
     remove_offline_connection(OFFLINE_ALIAS)
+
+
+@pytest.fixture
+def wire(mongo, settings, db):
+    """Every ORM read/write goes to the offline Mongo alias; pymongo calls are recorded.
+
+    ``db`` because services open ``transaction.atomic()`` on the default (SQLite)
+    alias, which is harmless here; nothing is written there.
+    """
+    from django.db import connections
+
+    from modelsnapper.tests.mongo_offline import MongoWire
+
+    settings.DATABASE_ROUTERS = ["modelsnapper.tests.mongo_offline.RouteToOfflineMongo"]
+    with MongoWire(connections[mongo]) as recorder:
+        yield recorder

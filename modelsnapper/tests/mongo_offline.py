@@ -53,6 +53,9 @@ class _NoServer:
 def _forbid_network(connection) -> None:
     # ``database`` is a cached_property: an instance attribute overrides it.
     connection.database = _NoServer()
+    # "Already connected", so atomic() and ensure_connection() never dial out.
+    if connection.connection is None:
+        connection.connection = _NoServer()
     # Cached feature flags that would otherwise ask the server.
     connection.features.supports_atlas_search = False
     connection.features.is_mongodb_6_3 = True
@@ -146,6 +149,96 @@ def compile_insert(obj, alias: str = OFFLINE_ALIAS) -> dict:
     compiler.execute_sql()
     (document,) = documents
     return document
+
+
+# --- running our own services and selectors against the recorder ------------------------
+
+
+class _Cursor:
+    """What ``collection.aggregate`` returns, for the compiler's two ways of reading."""
+
+    def __init__(self, documents: list[dict]) -> None:
+        self._documents = iter(documents)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict:
+        return next(self._documents)
+
+    next = __next__
+
+    def close(self) -> None:
+        pass
+
+
+class _Result:
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+
+class WireCollection:
+    def __init__(self, wire: MongoWire, name: str) -> None:
+        self.wire = wire
+        self.name = name
+
+    def aggregate(self, pipeline, session=None) -> _Cursor:
+        self.wire.calls.append((self.name, "aggregate", pipeline))
+        return _Cursor([dict(doc) for doc in self.wire.documents.get(self.name, [])])
+
+    def update_many(self, criteria, update, session=None) -> _Result:
+        self.wire.calls.append((self.name, "update_many", (criteria, update)))
+        return _Result(matched_count=self.wire.matched.get(self.name, 1))
+
+    def insert_many(self, documents, session=None) -> _Result:
+        documents = [dict(doc) for doc in documents]
+        self.wire.calls.append((self.name, "insert_many", documents))
+        return _Result(inserted_ids=[doc.get("_id") for doc in documents])
+
+    def delete_many(self, criteria, session=None) -> _Result:
+        self.wire.calls.append((self.name, "delete_many", criteria))
+        return _Result(deleted_count=0)
+
+
+class MongoWire:
+    """The pymongo edge of the offline connection, recorded call by call.
+
+    ``documents`` answers every ``aggregate`` on a collection; ``matched`` is the
+    ``matched_count`` of ``update_many`` (default 1). Our services and selectors
+    run unchanged, routed to the offline alias by ``RouteToOfflineMongo``; the
+    test reads what they sent.
+    """
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.calls: list[tuple[str, str, Any]] = []
+        self.documents: dict[str, list[dict]] = {}
+        self.matched: dict[str, int] = {}
+
+    def __enter__(self) -> MongoWire:
+        self.connection.get_collection = lambda name, **kwargs: WireCollection(self, name)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.connection.__dict__.pop("get_collection", None)
+
+    def sent(self, collection: str, operation: str) -> list:
+        return [
+            payload for name, op, payload in self.calls if name == collection and op == operation
+        ]
+
+
+class RouteToOfflineMongo:
+    """Database router sending every read and write to the offline Mongo alias."""
+
+    def db_for_read(self, model, **hints: Any) -> str:
+        return OFFLINE_ALIAS
+
+    def db_for_write(self, model, **hints: Any) -> str:
+        return OFFLINE_ALIAS
+
+    def allow_relation(self, obj1, obj2, **hints: Any) -> bool:
+        return True
 
 
 # --- DDL -----------------------------------------------------------------------------

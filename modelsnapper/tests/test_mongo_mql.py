@@ -348,6 +348,113 @@ def test_consent_lookup_matches_business_model_and_approved_status(mongo):
     ]
 
 
+# --- the same, sent by our own services and selectors (pymongo calls recorded) ------------
+
+
+def test_credits_spend_sends_one_conditional_update_and_a_ledger_row(wire):
+    from billing.services import credits_spend
+
+    wire.documents["business_profiles"] = [{"aiCredits": 4}]
+    business = BusinessProfile(id=OID, user_id=OTHER_OID, ai_credits=5)
+    entry = credits_spend(business=business, amount=1, key="spend:g1")
+    assert wire.sent("business_profiles", "update_many") == [
+        (
+            {"$and": [{"_id": ObjectId(OID)}, {"aiCredits": {"$gte": 1}}]},
+            [{"$set": {"aiCredits": {"$subtract": ["$aiCredits", {"$literal": 1}]}}}],
+        )
+    ]
+    (ledger_row,) = [doc for docs in wire.sent("credit_ledger", "insert_many") for doc in docs]
+    assert ledger_row["key"] == "spend:g1"
+    assert ledger_row["delta"] == -1
+    assert ledger_row["businessId"] == ObjectId(OID)
+    assert entry.balance_after == 4
+
+
+def test_a_refused_credits_spend_removes_its_pending_ledger_row(wire):
+    from billing.services import InsufficientCredits, credits_spend
+
+    wire.documents["business_profiles"] = [{"aiCredits": 0}]
+    wire.matched["business_profiles"] = 0  # the guard matched no document
+    business = BusinessProfile(id=OID, user_id=OTHER_OID, ai_credits=0)
+    with pytest.raises(InsufficientCredits):
+        credits_spend(business=business, amount=1, key="spend:g2")
+    ((row,),) = wire.sent("credit_ledger", "insert_many")
+    assert wire.sent("credit_ledger", "delete_many") == [
+        {"$and": [{"_id": row["_id"]}, {"state": "pending"}]}
+    ]
+    assert wire.sent("credit_ledger", "update_many") == []
+
+
+def test_royalty_credit_sends_a_decimal128_increment_keyed_by_the_generation(wire):
+    from generations.services import royalty_credit
+
+    wire.documents["model_profiles"] = [{"royaltyBalance": Decimal128("1.00")}]
+    generation = Generation(id=OTHER_OID, user_id=OTHER_OID, model_id=OID, model_type="HUMAN_MODEL")
+    royalty_credit(generation=generation)
+    assert wire.sent("model_profiles", "update_many") == [
+        (
+            {"userId": ObjectId(OID)},
+            [{"$set": {"royaltyBalance": {"$add": ["$royaltyBalance", Decimal128("1.00")]}}}],
+        )
+    ]
+    ((row,),) = wire.sent("royalty_ledger", "insert_many")
+    assert row["key"] == f"royalty:{OTHER_OID}"
+    assert row["amount"] == Decimal128("1.00")
+
+
+def test_history_page_query_of_the_selector(mongo):
+    from generations.selectors import history_for
+    from generations.views import HISTORY_PAGE_SIZE
+
+    # What the history view's Paginator asks for page 2.
+    queryset = history_for(user=User(id=OID))[HISTORY_PAGE_SIZE : 2 * HISTORY_PAGE_SIZE]
+    pipeline = compile_select(queryset, mongo)
+    joined = [stage["$lookup"]["from"] for stage in pipeline if "$lookup" in stage]
+    assert joined == ["users", "model_profiles", "ai_avatars"]  # select_related
+    assert pipeline[-5:] == [
+        {"$match": {"userId": ObjectId(OID)}},
+        {"$addFields": {"generatedAt": "$generatedAt", "_id": "$_id"}},
+        {"$sort": {"generatedAt": -1, "_id": -1}},
+        {"$skip": HISTORY_PAGE_SIZE},
+        {"$limit": HISTORY_PAGE_SIZE},
+    ]
+    assert list(pipeline[-3]["$sort"].items()) == [("generatedAt", -1), ("_id", -1)]
+
+
+def test_consent_lookup_of_the_selector(wire):
+    from marketplace.selectors import active_consent
+
+    wire.documents["consent_requests"] = [
+        {"_id": ObjectId(OTHER_OID), "allowedCategories": ["TOP"], "expiresAt": None}
+    ]
+    wire.documents["model_profiles"] = [{"_id": ObjectId(OID)}]
+    wire.documents["release_signatures"] = [{"releaseVersion": 1}]
+    grant = active_consent(business_user_id=OID, model_user_id=OTHER_OID)
+    assert grant is not None
+    assert grant.consent_request_id == OTHER_OID
+    (consent_pipeline,) = wire.sent("consent_requests", "aggregate")
+    assert consent_pipeline[0] == {
+        "$match": {
+            "$and": [
+                {"businessId": ObjectId(OID)},
+                {"modelId": ObjectId(OTHER_OID)},
+                {"status": "APPROVED"},
+            ]
+        }
+    }
+    assert consent_pipeline[-1] == {"$limit": 1}
+    (profile_pipeline,) = wire.sent("model_profiles", "aggregate")
+    assert profile_pipeline[0] == {
+        "$match": {
+            "$and": [
+                {"approvedBusinesses": ObjectId(OID)},
+                {"consentSigned": True},
+                {"userId": ObjectId(OTHER_OID)},
+            ]
+        }
+    }
+
+
 # --- what MongoDB cannot do -------------------------------------------------------------
 
 STRING_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
