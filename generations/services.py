@@ -25,6 +25,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -529,9 +530,11 @@ def generation_run(*, generation_id: str) -> str:
         generation_settle(generation_id=generation_id)
         return GenerationStatus.REFUSED
 
-    engine = get_engine()
+    engine_name = settings.GENERATION_ENGINE
     stored: list[str] = []
     try:
+        engine = get_engine()
+        engine_name = getattr(engine, "name", engine_name)
         garment = read_private(generation.product_image_key)
         wearer = _wearer_jpeg(generation)
         result = engine.generate(
@@ -578,7 +581,7 @@ def generation_run(*, generation_id: str) -> str:
             generation,
             status=GenerationStatus.REFUSED if refused else GenerationStatus.FAILED,
             error=message,
-            engine=getattr(engine, "name", ""),
+            engine=engine_name,
         )
         generation_settle(generation_id=generation_id)
         return GenerationStatus.REFUSED if refused else GenerationStatus.FAILED
@@ -592,7 +595,7 @@ def generation_run(*, generation_id: str) -> str:
             generation,
             status=GenerationStatus.FAILED,
             error=MSG_ENGINE_FAILED,
-            engine=getattr(engine, "name", ""),
+            engine=engine_name,
         )
         generation_settle(generation_id=generation_id)
         return GenerationStatus.FAILED
