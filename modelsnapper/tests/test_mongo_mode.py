@@ -54,8 +54,10 @@ def test_mongo_mode_system_check_passes_without_a_server():
     assert "System check identified no issues" in result.stdout
 
 
-def test_makemigrations_finds_no_changes_in_sqlite_mode():
-    result = _run("manage.py", "makemigrations", "--check", "--dry-run")
+def test_makemigrations_finds_no_changes_in_sqlite_mode(tmp_path):
+    # A fresh database: the history check must not depend on a developer's db.sqlite3.
+    database_url = f"sqlite:///{tmp_path / 'check.sqlite3'}"
+    result = _run("manage.py", "makemigrations", "--check", "--dry-run", DATABASE_URL=database_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "No changes detected"
 
