@@ -39,6 +39,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
+from generations.engines.base import EngineError
+
 ASSERTION_LABEL = "com.modelsnapper.generation"
 ASSERTION_SCHEMA = 1
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -73,13 +75,15 @@ DAMAGED = "damaged"
 READ = "read"
 
 
-class ProvenanceError(Exception):
-    """Content Credentials could not be written; ``user_message`` is safe to show."""
+class ProvenanceError(EngineError):
+    """Content Credentials could not be written; ``user_message`` is safe to show.
+
+    An EngineError (never retryable), so a job that cannot sign its output fails and
+    refunds like any other engine failure: no unsigned output is ever stored.
+    """
 
     def __init__(self, user_message: str, *, code: str = "provenance_error") -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.code = code
+        super().__init__(user_message, code=code, retryable=False)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.core.management import call_command
 from PIL import Image, ImageChops
 
-from generations.engines import EngineRequest
+from generations.engines import EngineError, EngineRequest
 from generations.engines.offline import COMPOSITE_SYNTHETIC, OfflineEngine
 from generations.provenance import (
     ASSERTION_LABEL,
@@ -299,6 +299,8 @@ def test_half_a_configuration_is_a_clear_error(settings, offline_output):
     with pytest.raises(ProvenanceError) as caught:
         sign_output(offline_output, info=avatar_info())
     assert "must be set together" in caught.value.user_message
+    # Jobs treat it like an engine failure: failed and refunded, never retried, nothing stored.
+    assert isinstance(caught.value, EngineError) and caught.value.retryable is False
 
 
 @pytest.mark.parametrize(
