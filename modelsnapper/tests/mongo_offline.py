@@ -32,6 +32,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from bson import ObjectId
+
 OFFLINE_ALIAS = "mongo_offline"
 # Port 27999 on loopback: nothing listens there, and nothing here connects.
 OFFLINE_URI = "mongodb://127.0.0.1:27999/modelsnapper"
@@ -191,7 +193,8 @@ class WireCollection:
         return _Result(matched_count=self.wire.matched.get(self.name, 1))
 
     def insert_many(self, documents, session=None) -> _Result:
-        documents = [dict(doc) for doc in documents]
+        # pymongo gives a document without _id a fresh ObjectId, client-side.
+        documents = [{"_id": ObjectId(), **doc} for doc in documents]
         self.wire.calls.append((self.name, "insert_many", documents))
         return _Result(inserted_ids=[doc.get("_id") for doc in documents])
 
@@ -276,8 +279,25 @@ class FakeDDLCollection:
     def list_search_indexes(self) -> list:
         return []
 
-    def update_many(self, criteria, update, **kwargs) -> None:
-        self.database.log.append(("update_many", self.name))
+    # Data migrations (RunPython) read and write through the ORM: reads find
+    # nothing, writes are recorded.
+    def aggregate(self, pipeline, session=None) -> _Cursor:
+        self.database.log.append((self.name, "aggregate", pipeline))
+        return _Cursor([])
+
+    def insert_many(self, documents, session=None) -> _Result:
+        # pymongo gives a document without _id a fresh ObjectId, client-side.
+        documents = [{"_id": ObjectId(), **doc} for doc in documents]
+        self.database.log.append((self.name, "insert_many", documents))
+        return _Result(inserted_ids=[doc.get("_id") for doc in documents])
+
+    def update_many(self, criteria, update, session=None, **kwargs) -> _Result:
+        self.database.log.append((self.name, "update_many", (criteria, update)))
+        return _Result(matched_count=0)
+
+    def delete_many(self, criteria, session=None) -> _Result:
+        self.database.log.append((self.name, "delete_many", criteria))
+        return _Result(deleted_count=0)
 
     def drop(self) -> None:
         self.database.collections.discard(self.name)
@@ -347,8 +367,10 @@ def model_index_documents(models: Iterable, alias: str = OFFLINE_ALIAS) -> dict[
 def replay_migrations() -> dict:
     """Apply every migration's schema operations to a FakeDDLDatabase (Mongo mode).
 
-    Data migrations (RunPython/RunSQL) need a server and change no schema; they
-    are listed, not run.
+    Data migrations (RunPython) run too, through the ORM on the backend's
+    compilers: their reads find nothing and their writes are recorded, so a data
+    migration MongoDB cannot run fails here. RunSQL cannot run on MongoDB; it is
+    listed.
     """
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
@@ -366,7 +388,8 @@ def replay_migrations() -> dict:
                 seen.add(node)
                 plan.append(loader.graph.nodes[node])
     fake = FakeDDLDatabase()
-    skipped: list[str] = []
+    data_migrations: list[str] = []
+    raw_sql: list[str] = []
     state = ProjectState(real_apps=loader.unmigrated_apps)
     with connection.schema_editor(atomic=False) as editor:
         fake.attach(connection, editor)
@@ -374,9 +397,12 @@ def replay_migrations() -> dict:
             for operation in migration.operations:
                 old_state = state.clone()
                 operation.state_forwards(migration.app_label, state)
-                if isinstance(operation, (RunPython, RunSQL)):
-                    skipped.append(f"{migration.app_label}.{migration.name}")
+                name = f"{migration.app_label}.{migration.name}"
+                if isinstance(operation, RunSQL):
+                    raw_sql.append(name)  # cannot run on MongoDB at all
                     continue
+                if isinstance(operation, RunPython):
+                    data_migrations.append(name)
                 operation.database_forwards(migration.app_label, editor, old_state, state)
     from django.apps import apps
 
@@ -392,7 +418,13 @@ def replay_migrations() -> dict:
             for model in apps.get_models(include_auto_created=True)
         },
         "migrations": [f"{m.app_label}.{m.name}" for m in plan],
-        "skipped_data_migrations": skipped,
+        "data_migrations": data_migrations,
+        "raw_sql_migrations": raw_sql,
+        "data_writes": [
+            (collection, operation)
+            for collection, operation, _payload in fake.log
+            if operation in {"insert_many", "update_many", "delete_many"}
+        ],
         "collections": sorted(fake.collections),
         "indexes": {
             name: [
