@@ -304,3 +304,26 @@ def generation_credentials(*, generation: Generation):
     if not generation.output_s3_url:
         return None
     return read_stored_credentials(generation.output_s3_url)
+
+
+def royalty_mismatches() -> list[dict[str, Any]]:
+    """Models whose cached royaltyBalance differs from their royalty_ledger sum."""
+    from generations.models import RoyaltyLedger
+
+    sums = {
+        row["model_id"]: Decimal(row["total"])
+        for row in RoyaltyLedger.objects.values("model_id").annotate(total=Sum("amount"))
+    }
+    mismatches = []
+    for profile in ModelProfile.objects.only("user_id", "name", "royalty_balance"):
+        ledger = sums.get(profile.user_id, Decimal("0.00"))
+        if Decimal(profile.royalty_balance) != ledger:
+            mismatches.append(
+                {
+                    "model_user_id": profile.user_id,
+                    "name": profile.name,
+                    "cached": profile.royalty_balance,
+                    "ledger": ledger,
+                }
+            )
+    return mismatches

@@ -54,6 +54,8 @@ STALE_RUNNING_AFTER = timedelta(minutes=15)
 STALE_QUEUED_AFTER = timedelta(minutes=10)
 # A job is given up (failed, refunded) after this many claims.
 MAX_ATTEMPTS = 3
+# Wait before running a job again after a passing engine error (times the attempt).
+RETRY_BACKOFF = timedelta(seconds=30)
 
 # User-facing messages (tests assert on them).
 MSG_NO_PHOTOS = "Choose at least one product photo."
@@ -365,6 +367,38 @@ def _finish(generation: Generation, *, status: str, error: str = "", **fields: A
     return bool(moved)
 
 
+def _retry_later(generation: Generation, *, message: str, engine: str) -> bool:
+    """running → queued again after a passing engine error (rate limit, time-out).
+
+    The credit stays spent: the job is still going to run. Returns False when this
+    worker no longer owns the job.
+    """
+    moved = Generation.objects.filter(
+        pk=generation.pk, status=GenerationStatus.RUNNING, attempts=generation.attempts
+    ).update(
+        status=GenerationStatus.QUEUED,
+        error_message=f"Retrying: {message}"[:500],
+        engine=engine,
+    )
+    if not moved:
+        return False
+    delay = RETRY_BACKOFF * generation.attempts
+    transaction.on_commit(lambda: _enqueue_retry(str(generation.pk), delay))
+    return True
+
+
+def _enqueue_retry(generation_id: str, delay: timedelta) -> None:
+    from generations.tasks import run_generation
+
+    task = run_generation
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + delay)
+    try:
+        task.enqueue(generation_id)
+    except Exception:
+        logger.exception("Could not enqueue the retry of generation %s", generation_id)
+
+
 def generation_settle(*, generation_id: str) -> None:
     """Refund a failed/refused job, pay the royalty of a succeeded human-model job.
 
@@ -570,6 +604,13 @@ def generation_run(*, generation_id: str) -> str:
     except (EngineError, DomainError, FileNotFoundError) as exc:
         for key in stored:
             delete_private(key)
+        if (
+            isinstance(exc, EngineError)
+            and exc.retryable
+            and generation.attempts < MAX_ATTEMPTS
+            and _retry_later(generation, message=exc.user_message, engine=engine_name)
+        ):
+            return GenerationStatus.QUEUED
         refused = isinstance(exc, DomainError) and exc.code != "bad_output"
         if isinstance(exc, EngineError):
             message = exc.user_message or MSG_ENGINE_FAILED
@@ -604,6 +645,7 @@ def generation_run(*, generation_id: str) -> str:
     finished = _finish(
         generation,
         status=GenerationStatus.SUCCEEDED,
+        error="",
         output_s3_url=output_key,
         thumbnail_s3_url=thumb_key,
         engine=result.engine_name,
@@ -625,12 +667,21 @@ def generations_refuse_queued_for_pair(
     """Consent revoked: refuse (and refund) every job of this pair that has not run yet.
 
     Jobs already running re-check consent before they finish. Returns how many were
-    refused.
+    refused. (Jobs also re-check when they run, so this only makes it immediate.)
     """
+    return _refuse_queued(
+        Generation.objects.filter(user_id=business_user_id, model_id=model_user_id)
+    )
+
+
+def generations_refuse_queued_for_model(*, model_user_id: str, actor: User | None = None) -> int:
+    """Release withdrawn (or account closed): refuse every queued job using this likeness."""
+    return _refuse_queued(Generation.objects.filter(model_id=model_user_id))
+
+
+def _refuse_queued(scope) -> int:
     refused = 0
-    queued = Generation.objects.filter(
-        user_id=business_user_id, model_id=model_user_id, status=GenerationStatus.QUEUED
-    ).values_list("pk", flat=True)
+    queued = scope.filter(status=GenerationStatus.QUEUED).values_list("pk", flat=True)
     for generation_id in list(queued):
         moved = Generation.objects.filter(pk=generation_id, status=GenerationStatus.QUEUED).update(
             status=GenerationStatus.REFUSED,

@@ -18,8 +18,14 @@ from django.urls import reverse
 from accounts.models import BusinessProfile
 from billing.models import CreditLedgerEntry
 from generations.models import Generation, GenerationStatus, RoyaltyLedger
-from generations.services import Wearer, generation_create, generation_run
-from generations.tests.conftest import credits_of, grant_credits, photo_upload, royalty_of
+from generations.services import MAX_ATTEMPTS, Wearer, generation_create, generation_run
+from generations.tests.conftest import (
+    credits_of,
+    grant_credits,
+    person_jpeg,
+    photo_upload,
+    royalty_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +75,19 @@ class FakeFashn(BaseHTTPRequestHandler):
                     "error": None,
                 },
             )
+        elif scenario == "time_out":
+            self._send(200, {"id": "pred-1", "status": "time_out", "error": None})
+        elif scenario == "ok":
+            picture = base64.b64encode(person_jpeg()).decode()
+            self._send(
+                200,
+                {
+                    "id": "pred-1",
+                    "status": "completed",
+                    "output": [f"data:image/jpeg;base64,{picture}"],
+                    "error": None,
+                },
+            )
         else:
             self._send(404, {"error": "NotFound", "message": "unknown"})
 
@@ -111,7 +130,12 @@ def test_an_engine_error_fails_the_job_refunds_and_pays_nothing(
     generation = _queue_one(business_alice, Wearer("model", model_mia.pk))
     assert credits_of(business_alice) == 0
 
-    assert generation_run(generation_id=generation.pk) == GenerationStatus.FAILED
+    # Passing errors (unreadable output) are retried up to MAX_ATTEMPTS runs first.
+    for _attempt in range(MAX_ATTEMPTS):
+        result = generation_run(generation_id=generation.pk)
+        if result != GenerationStatus.QUEUED:
+            break
+    assert result == GenerationStatus.FAILED
 
     generation.refresh_from_db()
     assert generation.engine == "fashn"
@@ -147,4 +171,40 @@ def test_an_unconfigured_engine_fails_the_job_and_refunds(settings, business_ali
 
     assert generation_run(generation_id=generation.pk) == GenerationStatus.FAILED
     assert "not configured" in Generation.objects.get(pk=generation.pk).error_message
+    assert credits_of(business_alice) == 1
+
+
+def test_a_passing_engine_error_queues_the_job_again_and_a_later_run_succeeds(
+    fashn, business_alice, model_mia, mia_approves_alice, django_capture_on_commit_callbacks
+):
+    fashn.scenario = "time_out"
+    generation = _queue_one(business_alice, Wearer("model", model_mia.pk))
+
+    with django_capture_on_commit_callbacks(execute=False) as retries:
+        assert generation_run(generation_id=generation.pk) == GenerationStatus.QUEUED
+
+    generation.refresh_from_db()
+    assert generation.status == GenerationStatus.QUEUED
+    assert generation.error_message.startswith("Retrying:")
+    assert len(retries) == 1  # the retry is enqueued after commit
+    assert credits_of(business_alice) == 0  # still going to run: no refund
+
+    fashn.scenario = "ok"
+    assert generation_run(generation_id=generation.pk) == GenerationStatus.SUCCEEDED
+    generation.refresh_from_db()
+    assert generation.attempts == 2 and generation.error_message == ""
+    assert credits_of(business_alice) == 0
+    assert royalty_of(model_mia) == Decimal("1.00")
+
+
+def test_a_job_that_keeps_timing_out_fails_after_the_last_attempt_and_refunds(
+    fashn, business_alice, avatar
+):
+    fashn.scenario = "time_out"
+    generation = _queue_one(business_alice, Wearer("avatar", avatar.pk))
+
+    results = [generation_run(generation_id=generation.pk) for _ in range(3)]
+
+    assert results == [GenerationStatus.QUEUED, GenerationStatus.QUEUED, GenerationStatus.FAILED]
+    assert "timed out" in Generation.objects.get(pk=generation.pk).error_message
     assert credits_of(business_alice) == 1

@@ -63,6 +63,7 @@ def _assert_ledgers_hold(*users) -> None:
     from django.core.management import call_command
 
     call_command("check_ledgers", recheck_delay=0)
+    call_command("check_royalties")
     for user in users:
         if user.is_model:
             total = sum(
@@ -333,3 +334,51 @@ def test_stale_jobs_are_enqueued_again_and_finish(business_alice, avatar):
 
     assert set(Generation.objects.values_list("status", flat=True)) == {GenerationStatus.SUCCEEDED}
     assert credits_of(business_alice) == 0
+
+
+def test_check_royalties_reports_a_balance_that_differs_from_the_ledger(
+    business_alice, model_mia, mia_approves_alice
+):
+    from django.core.management import CommandError, call_command
+
+    from accounts.models import ModelProfile
+
+    grant_credits(business_alice, 1)
+    (generation,) = _queue(business_alice, Wearer("model", model_mia.pk))
+    generation_run(generation_id=generation.pk)
+    call_command("check_royalties")
+
+    ModelProfile.objects.filter(user_id=model_mia.pk).update(royalty_balance=Decimal("5.00"))
+
+    with pytest.raises(CommandError, match="1 royalty balance"):
+        call_command("check_royalties")
+
+
+def test_withdrawing_the_release_refuses_every_queued_job_of_that_model(
+    business_alice, model_mia, mia_approves_alice, avatar
+):
+    from generations.services import generations_refuse_queued_for_model
+
+    grant_credits(business_alice, 3)
+    human = _queue(business_alice, Wearer("model", model_mia.pk), count=2)
+    (other,) = _queue(business_alice, Wearer("avatar", avatar.pk))
+
+    assert generations_refuse_queued_for_model(model_user_id=model_mia.pk) == 2
+
+    assert {Generation.objects.get(pk=g.pk).status for g in human} == {GenerationStatus.REFUSED}
+    assert Generation.objects.get(pk=other.pk).status == GenerationStatus.QUEUED
+    assert credits_of(business_alice) == 2
+
+
+def test_the_requeue_command_enqueues_stale_jobs(business_alice, avatar):
+    from django.core.management import call_command
+
+    grant_credits(business_alice, 1)
+    (generation,) = _queue(business_alice, Wearer("avatar", avatar.pk))
+    Generation.objects.filter(pk=generation.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+
+    call_command("requeue_generations")
+
+    assert Generation.objects.get(pk=generation.pk).status == GenerationStatus.SUCCEEDED
