@@ -130,6 +130,6 @@ def ledger_mismatches(*, business_ids: list[str] | None = None) -> list[LedgerMi
             ledger=sums.get(business.pk, 0),
             in_doubt=pending.get(business.pk, 0),
         )
-        for business in businesses
+        for business in businesses.iterator(chunk_size=2000)
         if business.ai_credits != sums.get(business.pk, 0)
     ]

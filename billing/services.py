@@ -413,20 +413,29 @@ def checkout_start(
     customer_id = business_stripe_customer(business=business)
     if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
         nonce = uuid.uuid4().hex
-    try:
-        session = stripe_gateway.checkout_session_create(
-            customer_id=customer_id,
-            price_id=package.stripe_price_id,
-            business_id=business.pk,
-            package_id=package.pk,
-            success_url=success_url,
-            cancel_url=cancel_url,
-            idempotency_key=f"checkout-{business.pk}-{package.pk}-{nonce}",
-        )
-    except stripe_gateway.StripeNotFound:
-        raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
-    except stripe_gateway.StripeGatewayError:
-        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+    for _attempt in range(2):
+        try:
+            session = stripe_gateway.checkout_session_create(
+                customer_id=customer_id,
+                price_id=package.stripe_price_id,
+                business_id=business.pk,
+                package_id=package.pk,
+                success_url=success_url,
+                cancel_url=cancel_url,
+                idempotency_key=f"checkout-{business.pk}-{package.pk}-{nonce}",
+            )
+        except stripe_gateway.StripeNotFound:
+            raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
+        except stripe_gateway.StripeGatewayError:
+            raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+        # Stripe answers a replayed idempotency key with its first response, so a
+        # stale page (back button) replaying the nonce of a session that is by now
+        # paid or expired is recognised by our own record: it is a new purchase.
+        known = CheckoutSession.objects.filter(stripe_session_id=session["id"]).first()
+        finished = known is not None and (known.is_fulfilled or known.status != CheckoutStatus.OPEN)
+        if session.get("status", "open") == "open" and not finished:
+            break
+        nonce = uuid.uuid4().hex
     try:
         with transaction.atomic():
             return CheckoutSession.objects.create(

@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Retries are safe: every POST carries an idempotency key.
 MAX_NETWORK_RETRIES = 2
+# A page waiting on Stripe gives up after this (connect, read) instead of the SDK's 80 s.
+HTTP_TIMEOUT_SECONDS = (5, 20)
 # Stripe's own default: signatures older than this are refused (replay protection).
 WEBHOOK_TOLERANCE_SECONDS = 300
 
@@ -47,6 +49,7 @@ def _client() -> stripe.StripeClient:
         settings.STRIPE_SECRET_KEY,
         base_addresses=base_addresses,
         max_network_retries=MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=HTTP_TIMEOUT_SECONDS),
     )
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,7 +30,10 @@ def packages(request: HttpRequest) -> HttpResponse:
     context["payments_enabled"] = stripe_gateway.payments_enabled()
     # One nonce per page load: a double-clicked Buy creates one Checkout Session.
     context["nonce"] = uuid.uuid4().hex
-    return render(request, "billing/packages.html", context)
+    response = render(request, "billing/packages.html", context)
+    # The back button must not bring back a page (and nonce) of an earlier purchase.
+    add_never_cache_headers(response)
+    return response
 
 
 @business_required
@@ -48,6 +52,9 @@ def checkout(request: HttpRequest, package_id: str) -> HttpResponse:
         )
     except DomainError as error:
         messages.error(request, error.message)
+        return redirect("billing:packages")
+    if not record.url:
+        messages.error(request, services.ERR_STRIPE_DOWN)
         return redirect("billing:packages")
     return redirect(record.url)
 

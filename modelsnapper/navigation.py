@@ -13,7 +13,6 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("marketplace:directory", "Models"),
         ("marketplace:business-consents", "Consents"),
         ("billing:packages", "Credits"),
-        ("billing:credits", "Credit history"),
         ("billing:invoices", "Invoices"),
         ("generations:verify", "Verify"),
     ],

@@ -111,6 +111,8 @@ class FakeStripe:
             if idem and (path, idem) in self.idempotent:
                 return self.idempotent[(path, idem)]
             status, body = self._route(method, path, params)
+            # Like Stripe, a replayed key gets a snapshot of the first response.
+            body = json.loads(json.dumps(body))
             if idem and method == "POST":
                 self.idempotent[(path, idem)] = (status, body)
             return status, body

@@ -274,3 +274,51 @@ def test_stripe_being_down_is_a_clear_message(client, business_alice, starter, s
 
     assert b"could not reach the payment provider" in response.content
     assert CheckoutSession.objects.count() == 0
+
+
+def test_a_stale_page_nonce_after_a_paid_purchase_starts_a_new_checkout(
+    client, business_alice, starter, fake_stripe, post_event
+):
+    fake_stripe.add_price("price_starter")
+    client.force_login(business_alice)
+    first = _buy(client, starter, nonce="nonce-back-button")
+    record = CheckoutSession.objects.get()
+    post_event(
+        make_event(
+            "checkout.session.completed", fake_stripe.complete_session(record.stripe_session_id)
+        )
+    )
+
+    again = _buy(client, starter, nonce="nonce-back-button")
+
+    assert again["Location"] != first["Location"]
+    assert CheckoutSession.objects.count() == 2
+    assert CheckoutSession.objects.filter(status="open").count() == 1
+
+
+def test_the_packages_page_is_never_cached(client, business_alice):
+    client.force_login(business_alice)
+
+    response = client.get(reverse("billing:packages"))
+
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_an_expired_checkout_says_so_and_grants_nothing(
+    client, business_alice, starter, fake_stripe, post_event
+):
+    fake_stripe.add_price("price_starter")
+    client.force_login(business_alice)
+    _buy(client, starter)
+    record = CheckoutSession.objects.get()
+    fake_stripe.sessions[record.stripe_session_id]["status"] = "expired"
+
+    post_event(
+        make_event("checkout.session.expired", fake_stripe.sessions[record.stripe_session_id])
+    )
+    page = client.get(reverse("billing:checkout-success"), {"session_id": record.stripe_session_id})
+
+    assert b"Checkout expired" in page.content
+    assert b'http-equiv="refresh"' not in page.content
+    assert BusinessProfile.objects.get(user=business_alice).ai_credits == 0
+    assert CreditLedgerEntry.objects.count() == 0
