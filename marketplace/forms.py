@@ -7,8 +7,15 @@ from django import forms
 from modelsnapper.garments import GarmentCategory
 from modelsnapper.images import SingleImageField
 
-# Swimwear and lingerie are opt-in: a model ticks them deliberately.
-DEFAULT_ALLOWED = [GarmentCategory.TOP, GarmentCategory.BOTTOM, GarmentCategory.ONE_PIECE]
+
+class LikenessLimitsForm(forms.Form):
+    allowed_categories = forms.MultipleChoiceField(
+        label="Garment categories you accept",
+        choices=GarmentCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Businesses see these before they ask; each approval can narrow them.",
+    )
 
 
 class ReferencePhotoForm(forms.Form):
@@ -43,7 +50,6 @@ class ConsentDecisionForm(forms.Form):
         label="Garment categories you allow",
         choices=GarmentCategory.choices,
         widget=forms.CheckboxSelectMultiple,
-        initial=DEFAULT_ALLOWED,
         required=False,
     )
     expires_on = forms.DateField(

@@ -229,3 +229,25 @@ class ReleaseSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.legal_name} signed v{self.release_version}"
+
+
+class LikenessSettings(models.Model):
+    """A model's standing usage limits, shown to businesses before they ask and used
+    as the default when the model approves a request (each approval keeps its own)."""
+
+    id = ObjectIdPrimaryKey()
+    model = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        db_column="modelId",
+        related_name="likeness_settings",
+    )
+    allowed_categories = StringListField(db_column="allowedCategories")
+    updated_at = models.DateTimeField(default=timezone.now, db_column="updatedAt")
+
+    class Meta:
+        db_table = "likeness_settings"
+        verbose_name_plural = "likeness settings"
+
+    def __str__(self) -> str:
+        return f"{self.model_id}: {', '.join(self.allowed_categories)}"

@@ -20,9 +20,17 @@ from marketplace.models import (
     ConsentRequest,
     ConsentStatus,
     LikenessRelease,
+    LikenessSettings,
     ReleaseSignature,
 )
 from modelsnapper.garments import GarmentCategory
+
+# Until a model says otherwise: everyday garments yes, swimwear and lingerie opt-in.
+DEFAULT_ACCEPTED_CATEGORIES = [
+    GarmentCategory.TOP.value,
+    GarmentCategory.BOTTOM.value,
+    GarmentCategory.ONE_PIECE.value,
+]
 
 MIN_REFERENCE_PHOTOS = 3
 MAX_REFERENCE_PHOTOS = 4
@@ -155,6 +163,20 @@ def approved_models_for_business(*, business_user: User) -> list[ApprovedModel]:
 # --- model side ---------------------------------------------------------------------------------
 
 
+def accepted_categories(*, model_user_id: str) -> list[str]:
+    """The model's standing limits (shown before a business asks)."""
+    stored = (
+        LikenessSettings.objects.filter(model_id=model_user_id)
+        .values_list("allowed_categories", flat=True)
+        .first()
+    )
+    return list(stored) if stored else list(DEFAULT_ACCEPTED_CATEGORIES)
+
+
+def category_labels(values: list[str]) -> list[str]:
+    return [GarmentCategory(v).label for v in values if v in GarmentCategory.values]
+
+
 @dataclass(frozen=True)
 class ReferencePhoto:
     photo_id: str
@@ -273,6 +295,11 @@ class DirectoryEntry:
     name: str
     thumbnail_urls: list[str]
     request: ConsentRequest | None
+    accepted_categories: list[str] = field(default_factory=list)
+
+    @property
+    def accepted_labels(self) -> list[str]:
+        return category_labels(self.accepted_categories)
 
     @property
     def status(self) -> str | None:
@@ -297,12 +324,19 @@ def model_directory(*, business_user: User) -> list[DirectoryEntry]:
             business_id=business_user.pk, model_id__in=[p.user_id for p in profiles]
         )
     }
+    accepted = {
+        row["model_id"]: row["allowed_categories"]
+        for row in LikenessSettings.objects.filter(
+            model_id__in=[p.user_id for p in profiles]
+        ).values("model_id", "allowed_categories")
+    }
     return [
         DirectoryEntry(
             model_user_id=p.user_id,
             name=p.name,
             thumbnail_urls=[reference_thumb_url(p.user_id, k) for k in p.reference_images],
             request=requests.get(p.user_id),
+            accepted_categories=list(accepted.get(p.user_id) or DEFAULT_ACCEPTED_CATEGORIES),
         )
         for p in profiles
     ]

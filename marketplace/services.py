@@ -32,6 +32,7 @@ from marketplace.models import (
     ConsentRequest,
     ConsentStatus,
     LikenessRelease,
+    LikenessSettings,
     ReleaseSignature,
 )
 from marketplace.selectors import photo_id_for
@@ -402,6 +403,45 @@ def reference_photo_delete(*, actor: User, photo_id: str) -> None:
         actor=actor,
         old={"photo": photo_id},
     )
+
+
+# --- standing usage limits ------------------------------------------------------------------
+
+
+@transaction.atomic
+def likeness_limits_set(*, actor: User, allowed_categories: Iterable[str]) -> list[str]:
+    """The categories the model accepts in general (shown in the directory, the
+    default for new approvals). Existing approvals keep their own limits."""
+    _model_profile(actor)
+    categories = clean_categories(allowed_categories)
+    now = timezone.now()
+    current = LikenessSettings.objects.filter(model_id=actor.pk).first()
+    old = current.allowed_categories if current else None
+    if old == categories:
+        return categories
+    if current is None:
+        try:
+            with transaction.atomic():
+                LikenessSettings.objects.create(
+                    model=actor, allowed_categories=categories, updated_at=now
+                )
+        except IntegrityError:
+            # A double-submitted first save: the unique modelId kept one row.
+            LikenessSettings.objects.filter(model_id=actor.pk).update(
+                allowed_categories=categories, updated_at=now
+            )
+    else:
+        LikenessSettings.objects.filter(model_id=actor.pk).update(
+            allowed_categories=categories, updated_at=now
+        )
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.LIMITS_CHANGED,
+        actor=actor,
+        old={"defaultCategories": old},
+        new={"defaultCategories": categories},
+    )
+    return categories
 
 
 # --- release ---------------------------------------------------------------------------------

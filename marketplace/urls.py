@@ -7,6 +7,7 @@ app_name = "marketplace"
 urlpatterns = [
     # model
     path("likeness/", views.likeness, name="likeness"),
+    path("likeness/limits/", views.likeness_limits, name="likeness-limits"),
     path("likeness/<str:photo_id>/replace/", views.likeness_replace, name="likeness-replace"),
     path("likeness/<str:photo_id>/delete/", views.likeness_delete, name="likeness-delete"),
     path("likeness/<str:photo_id>/full/", views.reference_full, name="reference-full"),

@@ -18,6 +18,7 @@ from marketplace import selectors, services
 from marketplace.forms import (
     ConsentDecisionForm,
     ConsentRequestForm,
+    LikenessLimitsForm,
     ReferencePhotoForm,
     ReleaseSignForm,
 )
@@ -93,8 +94,33 @@ def likeness(request: HttpRequest) -> HttpResponse:
             "min_photos": selectors.MIN_REFERENCE_PHOTOS,
             "max_photos": selectors.MAX_REFERENCE_PHOTOS,
             "listed": len(photos) >= selectors.MIN_REFERENCE_PHOTOS,
+            "limits_form": LikenessLimitsForm(
+                initial={
+                    "allowed_categories": selectors.accepted_categories(
+                        model_user_id=request.user.pk
+                    )
+                }
+            ),
         },
     )
+
+
+@model_required
+@require_POST
+def likeness_limits(request: HttpRequest) -> HttpResponse:
+    form = LikenessLimitsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.likeness_limits_set(
+                actor=request.user, allowed_categories=form.cleaned_data["allowed_categories"]
+            )
+        except DomainError as error:
+            _fail(request, error)
+        else:
+            messages.success(request, "Your usage limits are saved.")
+    else:
+        messages.error(request, "Choose garment categories from the list.")
+    return redirect("marketplace:likeness")
 
 
 @_upload_view
@@ -240,7 +266,7 @@ def _decision(request: HttpRequest, request_id: str, *, limits_only: bool) -> Ht
     consent = selectors.request_for_model(model_user=request.user, consent_request_id=request_id)
     if consent is None:
         raise Http404("No such request.")
-    initial = None
+    initial = {"allowed_categories": selectors.accepted_categories(model_user_id=request.user.pk)}
     if limits_only:
         initial = {
             "allowed_categories": consent.allowed_categories,

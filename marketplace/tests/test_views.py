@@ -427,6 +427,10 @@ def test_businesses_and_admins_get_404_on_model_pages(client, mias_urls, alice, 
         for method, url, data in _model_only_requests(mias_urls):
             assert getattr(client, method)(url, data).status_code == 404, (user, url)
         assert client.post(reverse("marketplace:release-withdraw")).status_code == 404
+        response = client.post(
+            reverse("marketplace:likeness-limits"), {"allowed_categories": ["top"]}
+        )
+        assert response.status_code == 404
     assert ConsentRequest.objects.get().status == ConsentStatus.APPROVED
 
 
@@ -476,3 +480,35 @@ def test_pages_render_their_empty_states(client, model_noah, business_alice, hum
     assert b"No models are listed yet" in client.get(reverse("marketplace:directory")).content
     assert b"You have not asked" in client.get(reverse("marketplace:business-consents")).content
     BusinessProfile.objects.filter(user_id=business_alice.pk).update(package=None)
+
+
+def test_standing_limits_are_shown_before_asking_and_default_the_approval(client, mia, alice):
+    client.force_login(mia)
+    response = client.post(
+        reverse("marketplace:likeness-limits"), {"allowed_categories": ["top", "swimwear"]}
+    )
+    assert response.status_code == 302
+    client.force_login(alice)
+    assert b"Accepts: Top, Swimwear" in client.get(reverse("marketplace:directory")).content
+    page = client.get(reverse("marketplace:consent-request", args=[mia.pk]))
+    assert b"Top, Swimwear" in page.content
+    client.post(
+        reverse("marketplace:consent-request", args=[mia.pk]),
+        {"intended_use": "Swimwear campaign for summer."},
+    )
+    consent = ConsentRequest.objects.get()
+    client.force_login(mia)
+    form = client.get(reverse("marketplace:consent-approve", args=[consent.pk])).context["form"]
+    assert form.initial["allowed_categories"] == ["top", "swimwear"]
+    assert ConsentEvent.objects.filter(
+        model_id=mia.pk, consent_request=None, new_value__defaultCategories=["top", "swimwear"]
+    ).exists()
+
+
+def test_standing_limits_need_at_least_one_category(client, mia):
+    client.force_login(mia)
+    response = client.post(reverse("marketplace:likeness-limits"), {"allowed_categories": []})
+    assert any("at least one" in m for m in _messages(response))
+    assert selectors.accepted_categories(model_user_id=mia.pk) == ["top", "bottom", "one-piece"]
+    response = client.post(reverse("marketplace:likeness-limits"), {"allowed_categories": ["x"]})
+    assert any("Choose garment" in m for m in _messages(response))

@@ -121,6 +121,9 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
         ix(("version", 1), unique=True, partial=_unique_on(version="long")),
         ix(("createdBy", 1)),
     ],
+    "likeness_settings": [
+        ix(("modelId", 1), unique=True, partial=_unique_on(modelId="objectId")),
+    ],
     "release_signatures": [
         ix(("modelId", 1)),
         ix(("releaseId", 1)),
