@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -40,6 +41,8 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from generations.engines.base import EngineError
+
+logger = logging.getLogger(__name__)
 
 ASSERTION_LABEL = "com.modelsnapper.generation"
 ASSERTION_SCHEMA = 1
@@ -528,6 +531,17 @@ def _our_credentials() -> SigningCredentials | None:
 
 def read_credentials(data: bytes) -> CredentialReport:
     """Read and validate the Content Credentials in ``data``. Never raises on bad input."""
+    try:
+        return _read_credentials(data)
+    except Exception:
+        logger.exception("Reading Content Credentials failed unexpectedly")
+        return CredentialReport(
+            status=DAMAGED,
+            message="This file's Content Credentials could not be checked: the file is damaged.",
+        )
+
+
+def _read_credentials(data: bytes) -> CredentialReport:
     if not data:
         return CredentialReport(status=NOT_AN_IMAGE, message="The file is empty.")
     image_format, complete = _sniff(data)

@@ -329,3 +329,20 @@ def test_expected_credentials_describe_what_was_signed():
     report = expected_credentials(human_info())
     assert report.is_modelsnapper and report.intact and not report.checked
     assert report.consent_request_id == CONSENT_ID and report.usage_limits == ["top", "bottom"]
+
+
+def test_randomly_damaged_files_always_get_a_report(offline_output):
+    import random
+
+    signed = sign_output(offline_output, info=avatar_info())
+    rng = random.Random(20261125)  # fixed seed: the same damage every run
+    for _ in range(40):
+        damaged = bytearray(signed)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        report = read_credentials(bytes(damaged))
+        assert report.message
+        if report.intact:  # only possible when the damage missed every signed byte
+            assert report.has_manifest and not report.tampered
