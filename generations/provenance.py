@@ -533,7 +533,7 @@ def read_credentials(data: bytes) -> CredentialReport:
     """Read and validate the Content Credentials in ``data``. Never raises on bad input."""
     try:
         return _read_credentials(data)
-    except Exception:
+    except Exception:  # a hostile file must get an answer, never a server error
         logger.exception("Reading Content Credentials failed unexpectedly")
         return CredentialReport(
             status=DAMAGED,
@@ -710,6 +710,6 @@ def read_stored_credentials(key: str) -> CredentialReport:
 
     try:
         data = read_private(key)
-    except Exception:
+    except Exception:  # any storage failure reads as "missing" on a page
         return CredentialReport(status=NOT_AN_IMAGE, message="The stored image is missing.")
     return read_credentials(data)
