@@ -288,3 +288,38 @@ def test_the_upload_never_touches_the_disk(
     assert response.status_code == 200
     assert response.context["report"].is_modelsnapper
     assert not (tmp_path / "no-such-folder").exists()
+
+
+@pytest.mark.parametrize("bad_id", [None, 42, "", "not-an-id", "g" * 24, "a" * 25, {"$ne": 1}])
+def test_the_lookup_ignores_ids_that_are_not_object_ids(business_alice, mia_generation, bad_id):
+    from generations.selectors import generation_for_credentials
+
+    assert generation_for_credentials(user=business_alice, generation_id=bad_id) is None
+
+
+def test_the_lookup_is_scoped_to_the_business_and_the_model(
+    business_alice, business_bob, model_mia, model_noah, admin_ada, mia_generation
+):
+    from generations.selectors import generation_for_credentials
+
+    gid = str(mia_generation.pk).upper()  # ids are matched case-insensitively
+    assert generation_for_credentials(user=business_alice, generation_id=gid).viewer_side == (
+        "business"
+    )
+    assert generation_for_credentials(user=model_mia, generation_id=gid).viewer_side == "model"
+    for outsider in (business_bob, model_noah, admin_ada):
+        assert generation_for_credentials(user=outsider, generation_id=gid) is None
+
+
+def test_a_generation_page_can_read_its_stored_credentials(mia_generation, signed_image):
+    from generations.selectors import generation_credentials
+    from modelsnapper.storage import save_private
+
+    assert generation_credentials(generation=mia_generation) is None  # nothing stored yet
+    mia_generation.output_s3_url = save_private(prefix="generations", content=signed_image)
+    report = generation_credentials(generation=mia_generation)
+    assert report.is_modelsnapper and report.intact
+    assert report.generation_id == str(mia_generation.pk)
+
+    mia_generation.output_s3_url = "generations/missing.jpg"
+    assert generation_credentials(generation=mia_generation).status == "not_an_image"
