@@ -512,3 +512,23 @@ def test_standing_limits_need_at_least_one_category(client, mia):
     assert selectors.accepted_categories(model_user_id=mia.pk) == ["top", "bottom", "one-piece"]
     response = client.post(reverse("marketplace:likeness-limits"), {"allowed_categories": ["x"]})
     assert any("Choose garment" in m for m in _messages(response))
+
+
+def test_model_changes_limits_and_expiry_of_an_approval(client, approved, mia):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(mia)
+    url = reverse("marketplace:consent-limits", args=[approved.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and b"Save limits" in page.content
+    day = (timezone.now() + timedelta(days=60)).date()
+    response = client.post(url, {"allowed_categories": ["top"], "expires_on": day.isoformat()})
+    assert response.status_code == 302
+    consent = ConsentRequest.objects.get(pk=approved.pk)
+    assert consent.allowed_categories == ["top"] and consent.expires_at.date() == day
+    # A past date is refused on the form, nothing changes.
+    response = client.post(url, {"allowed_categories": ["bottom"], "expires_on": "2001-01-01"})
+    assert response.status_code == 200 and b"must be in the future" in response.content
+    assert ConsentRequest.objects.get(pk=approved.pk).allowed_categories == ["top"]
