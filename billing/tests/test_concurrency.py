@@ -97,3 +97,52 @@ def test_mixed_concurrent_spends_grants_and_refunds_keep_the_ledger_exact(file_s
     assert business.ai_credits >= 0
     assert business.ai_credits == sum(CreditLedgerEntry.objects.values_list("delta", flat=True))
     call_command("check_ledgers", recheck_delay=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_concurrent_deliveries_of_one_event_grant_once(file_sqlite_db, fake_stripe):
+    import json
+
+    from django.test import Client
+
+    from billing.models import CheckoutSession, Package, StripeEvent
+    from billing.tests.fake_stripe import make_event, sign
+
+    business = BusinessProfileFactory()
+    package = Package.objects.create(
+        stripe_price_id="price_race", name="RACE", ai_credits_granted=50
+    )
+    CheckoutSession.objects.create(
+        stripe_session_id="cs_race", business=business, package=package, credits=50
+    )
+    session = {
+        "id": "cs_race",
+        "object": "checkout.session",
+        "status": "complete",
+        "payment_status": "paid",
+        "payment_intent": "pi_race",
+        "metadata": {"business_id": business.pk, "package_id": package.pk},
+    }
+    body = json.dumps(make_event("checkout.session.completed", session)).encode()
+
+    def deliver(index: int) -> int:
+        return (
+            Client()
+            .post(
+                "/billing/stripe/webhook/",
+                data=body,
+                content_type="application/json",
+                HTTP_STRIPE_SIGNATURE=sign(body),
+            )
+            .status_code
+        )
+
+    statuses = _race(5, deliver)
+
+    assert statuses == [200] * 5, statuses
+    business.refresh_from_db()
+    assert business.ai_credits == 50
+    assert CreditLedgerEntry.objects.count() == 1
+    event = StripeEvent.objects.get()
+    assert (event.state, event.attempts) == ("succeeded", 1)
+    call_command("check_ledgers", recheck_delay=0)

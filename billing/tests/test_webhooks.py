@@ -506,3 +506,34 @@ def test_disputes_are_recorded_in_any_order(
     assert dispute.closed_at is not None
     assert dispute.business.user_id == business_alice.pk
     assert dispute.amount == 2900
+
+
+def test_an_event_in_flight_is_not_applied_twice_but_a_stuck_one_is_reclaimed(
+    client, business_alice, starter, fake_stripe, post_event
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    profile = BusinessProfile.objects.get(user=business_alice)
+    session = {
+        "id": "cs_stuck",
+        "object": "checkout.session",
+        "status": "complete",
+        "payment_status": "paid",
+        "metadata": {"business_id": profile.pk, "package_id": starter.pk},
+    }
+    event = make_event("checkout.session.completed", session)
+    stored = services.stripe_event_record(event=event)
+    StripeEvent.objects.filter(pk=stored.pk).update(state="started", started_at=timezone.now())
+
+    assert post_event(event).status_code == 200  # another worker is on it
+    assert _balance(business_alice) == 0
+
+    StripeEvent.objects.filter(pk=stored.pk).update(
+        started_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert post_event(event).status_code == 200  # its worker died: reclaimed
+
+    assert _balance(business_alice) == 50
+    assert StripeEvent.objects.get().state == "succeeded"
