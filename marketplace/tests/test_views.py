@@ -532,3 +532,21 @@ def test_model_changes_limits_and_expiry_of_an_approval(client, approved, mia):
     response = client.post(url, {"allowed_categories": ["bottom"], "expires_on": "2001-01-01"})
     assert response.status_code == 200 and b"must be in the future" in response.content
     assert ConsentRequest.objects.get(pk=approved.pk).allowed_categories == ["top"]
+
+
+def test_upload_views_still_enforce_csrf(model_mia):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(model_mia)
+    response = client.post(reverse("marketplace:likeness"), {"photo": _upload(image_bytes())})
+    assert response.status_code == 403
+    assert ModelProfile.objects.get(user_id=model_mia.pk).reference_images == []
+    page = client.get(reverse("marketplace:likeness"))
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        reverse("marketplace:likeness"),
+        {"photo": _upload(image_bytes()), "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert len(ModelProfile.objects.get(user_id=model_mia.pk).reference_images) == 1
