@@ -186,7 +186,7 @@ def royalty_lines_for(*, user: User) -> QuerySet[Generation]:
 def royalty_summary_for(*, user: User) -> dict[str, Any]:
     profile = ModelProfile.objects.get(user_id=user.pk)
     lines = royalty_lines_for(user=user)
-    total = lines.aggregate(total=Sum("royalty_paid"))["total"] or Decimal("0.00")
+    total = Decimal(lines.aggregate(total=Sum("royalty_paid"))["total"] or 0).quantize(CENT)
     return {
         "profile": profile,
         "balance": profile.royalty_balance,
@@ -200,12 +200,15 @@ class ChartBar:
     label: str
     amount: Decimal
     x: float
+    cx: float  # centre, for the labels
+    show_label: bool
     y: float
     width: float
     height: float
     label_y: float
 
 
+CENT = Decimal("0.01")
 CHART_WIDTH = 600
 CHART_HEIGHT = 180
 CHART_BOTTOM = 24  # room for labels
@@ -225,20 +228,26 @@ def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any
     buckets: OrderedDict[str, Decimal] = OrderedDict()
     for when, amount in rows:
         label = when.strftime("%d %b") if by_day else when.strftime("%b %Y")
-        buckets[label] = buckets.get(label, Decimal("0.00")) + Decimal(amount)
+        buckets[label] = (buckets.get(label, Decimal("0.00")) + Decimal(amount)).quantize(CENT)
     peak = max(buckets.values()) or Decimal("1")
     slot = CHART_WIDTH / len(buckets)
     plot_height = CHART_HEIGHT - CHART_BOTTOM
     bars = []
+    width = min(slot * 0.7, 56)
+    # At most ~12 axis labels, so a month of daily bars stays readable.
+    label_every = -(-len(buckets) // 12)
     for index, (label, amount) in enumerate(buckets.items()):
-        height = float(amount / peak) * (plot_height - 14)
+        height = float(amount / peak) * (plot_height - 18)
+        center = index * slot + slot / 2
         bars.append(
             ChartBar(
                 label=label,
                 amount=amount,
-                x=round(index * slot + slot * 0.15, 1),
+                x=round(center - width / 2, 1),
+                cx=round(center, 1),
+                show_label=index % label_every == 0,
                 y=round(plot_height - height, 1),
-                width=round(slot * 0.7, 1),
+                width=round(width, 1),
                 height=round(height, 1),
                 label_y=round(max(plot_height - height - 4, 10), 1),
             )

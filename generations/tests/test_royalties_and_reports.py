@@ -207,3 +207,24 @@ def test_admin_pages_open(client, admin_ada, mia_uses):
         assert client.get(reverse(name)).status_code == 200
     page = client.get(reverse("admin:generations_generation_change", args=[mia_uses[0].pk]))
     assert page.status_code == 200
+
+
+def test_the_chart_has_one_bar_per_month_with_the_monthly_total(model_mia, mia_uses):
+    from datetime import UTC, datetime
+
+    from generations.selectors import royalty_chart_for
+
+    Generation.objects.filter(pk=mia_uses[0].pk).update(
+        generated_at=datetime(2026, 9, 3, 12, tzinfo=UTC)
+    )
+    mia_uses[1].refresh_from_db()
+
+    chart = royalty_chart_for(user=model_mia)
+
+    assert chart["by"] == "month"
+    this_month = mia_uses[1].generated_at.strftime("%b %Y")
+    assert [(bar.label, bar.amount) for bar in chart["bars"]] == [
+        ("Sep 2026", Decimal("1.00")),
+        (this_month, Decimal("1.00")),
+    ]
+    assert all(bar.height > 0 for bar in chart["bars"])
