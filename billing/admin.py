@@ -83,7 +83,6 @@ class CreditLedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ["reason", "state"]
     search_fields = ["key", "business__business_name", "business__user__email"]
     list_select_related = ["business", "actor"]
-    date_hierarchy = "created_at"
 
 
 @admin.register(BusinessCredits)

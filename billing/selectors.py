@@ -21,8 +21,10 @@ from billing.models import (
 HISTORY_LIMIT = 200
 
 
-def business_balance(*, user: User) -> int:
-    return business_profile_for(user).ai_credits
+def business_balance(*, user: User | None = None, business: BusinessProfile | None = None) -> int:
+    """The current credit balance, read fresh (for a user's business or a profile)."""
+    business_id = business.pk if business is not None else business_profile_for(user).pk
+    return BusinessProfile.objects.filter(pk=business_id).values_list("ai_credits", flat=True).get()
 
 
 def active_packages() -> list[Package]:

@@ -543,7 +543,11 @@ def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
 def checkout_sync(*, record: CheckoutSession) -> CheckoutSession:
     """The success page: if the webhook has not granted the credits yet, ask
     Stripe for the session and fulfil it now (idempotent with the webhook)."""
-    if record.is_fulfilled or not stripe_gateway.payments_enabled():
+    if (
+        record.is_fulfilled
+        or record.status == CheckoutStatus.EXPIRED
+        or not stripe_gateway.payments_enabled()
+    ):
         return record
     try:
         session = stripe_gateway.checkout_session_retrieve(session_id=record.stripe_session_id)

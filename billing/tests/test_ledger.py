@@ -282,3 +282,14 @@ def test_a_same_key_call_waits_then_reports_a_movement_in_doubt(alice, monkeypat
 
     assert error.value.code == "in_doubt"
     assert _fresh(alice) == 0
+
+
+def test_business_balance_reads_the_stored_balance(alice, business_alice):
+    from billing.selectors import business_balance
+
+    services.credits_grant(business=alice, amount=4, key="grant:cs_1")
+    stale = BusinessProfile.objects.get(pk=alice.pk)
+    services.credits_spend(business=alice, amount=1, key="spend:gen_1")
+
+    assert business_balance(user=business_alice) == 3
+    assert business_balance(business=stale) == 3
