@@ -178,6 +178,11 @@ class Generation(models.Model):
         return self.status in TERMINAL_STATUSES
 
     @property
+    def usage_limit_labels(self) -> list[str]:
+        labels = dict(GarmentCategory.choices)
+        return [str(labels.get(value, value)) for value in self.usage_limits]
+
+    @property
     def wearer_name(self) -> str:
         if self.model_type == ModelType.HUMAN_MODEL:
             profile = getattr(self.model, "model_profile", None) if self.model_id else None
