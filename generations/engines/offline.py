@@ -235,11 +235,21 @@ def estimate_torso_box(wearer: Image.Image) -> tuple[float, float, float, float]
             fig_w, fig_h = right - left, bottom - top
             if 0.2 * w <= fig_w <= 0.9 * w and fig_h >= 0.5 * h:
                 fl, ft, fr, fb = _TORSO_IN_FIGURE
+                band_top, band_bottom = top + ft * fig_h, top + fb * fig_h
+                # Centre on the body's mass in the torso band, not on the bounding box,
+                # which a cast shadow or an arm lost against the backdrop skews.
+                band = mask.crop(
+                    (0, round(band_top), w, max(round(band_top) + 1, round(band_bottom)))
+                )
+                coverage = band.resize((w, 1), Image.Resampling.BOX).tobytes()
+                mass = sum(coverage)
+                centre = sum(x * c for x, c in enumerate(coverage)) / mass if mass else w / 2
+                half = (fr - fl) * fig_w / 2
                 return (
-                    (left + fl * fig_w) / w,
-                    (top + ft * fig_h) / h,
-                    (left + fr * fig_w) / w,
-                    (top + fb * fig_h) / h,
+                    max(0.0, (centre + 0.5 - half) / w),
+                    band_top / h,
+                    min(1.0, (centre + 0.5 + half) / w),
+                    band_bottom / h,
                 )
     return DEFAULT_TORSO_BOX
 

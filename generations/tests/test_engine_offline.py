@@ -219,3 +219,12 @@ def test_garbage_input_is_refused_not_crashed():
     assert caught.value.code == "bad_input"
     with pytest.raises(EngineError):
         OfflineEngine().generate(_request(tee_photo(), wearer_jpeg=b"\xff\xd8garbage"))
+
+
+@pytest.mark.parametrize("style", DEMO_AVATARS, ids=lambda style: style.name)
+def test_the_estimate_finds_the_stock_avatars_torso_without_being_told(style):
+    from generations.engines.offline import _fit_wearer
+    from marketplace.avatar_art import draw_avatar
+
+    estimate = estimate_torso_box(_fit_wearer(draw_avatar(style)))
+    assert all(abs(a - b) < 0.04 for a, b in zip(estimate, TORSO_BOX, strict=True)), estimate
