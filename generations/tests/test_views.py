@@ -258,3 +258,26 @@ def test_a_business_cannot_open_the_royalties_page(client, business_alice):
     client.force_login(business_alice)
     assert client.get(reverse("generations:royalties")).status_code == 404
     assert client.get(reverse("generations:royalties-csv")).status_code == 404
+
+
+def test_a_form_without_its_token_is_refused_with_a_message(client, business_alice, avatar):
+    grant_credits(business_alice, 1)
+    client.force_login(business_alice)
+
+    response = _post_new(client, f"avatar:{avatar.pk}", token="")
+
+    assert response.status_code == 200
+    assert "Batch token: This field is required." in response.content.decode()
+    assert not Generation.objects.exists() and credits_of(business_alice) == 1
+
+
+def test_an_oversized_photo_is_stopped_while_uploading(client, settings, business_alice, avatar):
+    settings.MAX_IMAGE_UPLOAD_BYTES = 2048
+    grant_credits(business_alice, 1)
+    client.force_login(business_alice)
+
+    response = _post_new(client, f"avatar:{avatar.pk}")
+
+    assert response.status_code == 200
+    assert "larger than" in response.content.decode()
+    assert not Generation.objects.exists() and credits_of(business_alice) == 1
