@@ -239,7 +239,11 @@ def generation_create(
 
     from modelsnapper.storage import delete_private, save_private
 
-    stored_keys: list[str] = []
+    # Files first, outside the transaction: storage I/O (S3) never holds the database's
+    # write lock, and a job never points at a file that is not there yet.
+    stored_keys = [
+        save_private(prefix="generations/products", content=item.jpeg_bytes) for item in processed
+    ]
     try:
         with transaction.atomic():
             try:
@@ -249,14 +253,14 @@ def generation_create(
                     )
             except IntegrityError:
                 # Two submits raced: the unique (user, key) index kept one batch.
+                for key in stored_keys:
+                    delete_private(key)
                 return GenerationBatch.objects.get(
                     user_id=business.user_id, idempotency_key=batch_key
                 )
             now = timezone.now()
             generations: list[Generation] = []
-            for item in processed:
-                key = save_private(prefix="generations/products", content=item.jpeg_bytes)
-                stored_keys.append(key)
+            for key in stored_keys:
                 generation = Generation.objects.create(
                     user_id=business.user_id,
                     model=clearance.model_user,
@@ -307,7 +311,9 @@ def generation_create(
                 raise _credits_missing_error(needed=needed, have=have_now) from None
             ids = [generation.id for generation in generations]
             transaction.on_commit(lambda: _enqueue_many(ids))
-    except DomainError:
+    except Exception:
+        # Refused (or crashed): on SQL the rows rolled back, so the files are orphans.
+        # On MongoDB refused rows stay as a record, without their product photos.
         for key in stored_keys:
             delete_private(key)
         raise
