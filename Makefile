@@ -30,8 +30,13 @@ run: seed
 	$(BIN)/python manage.py db_worker --queue-name '*' & \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# One task worker: RQ when REDIS_URL is set (run N of these at scale), else the database queue.
 worker: install
-	$(BIN)/python manage.py db_worker --queue-name '*'
+	@if [ -n "$$REDIS_URL" ]; then \
+	  $(BIN)/python manage.py rqworker default --job-class django_tasks_rq.backend.Job; \
+	else \
+	  $(BIN)/python manage.py db_worker --queue-name '*'; \
+	fi
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
