@@ -33,7 +33,7 @@ run: seed
 # One task worker: RQ when REDIS_URL is set (run N of these at scale), else the database queue.
 worker: install
 	@if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/python manage.py rqworker default --job-class django_tasks_rq.backend.Job; \
+	  $(BIN)/python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.backend.Job; \
 	else \
 	  $(BIN)/python manage.py db_worker --queue-name '*'; \
 	fi
