@@ -126,6 +126,28 @@ def _absolute(url_name: str) -> str:
         return settings.SITE_URL
 
 
+def _refuse_queued_jobs_on_commit(
+    *, model_user_id: str, business_user_id: str | None = None
+) -> None:
+    """Revocation reaches queued jobs at once: refuse and refund them after commit.
+
+    Jobs also re-check consent when they run; this makes the refund immediate.
+    """
+
+    def refuse() -> None:
+        # Imported here: generations depends on marketplace's selectors.
+        from generations import services as generation_services
+
+        if business_user_id is None:
+            generation_services.generations_refuse_queued_for_model(model_user_id=model_user_id)
+        else:
+            generation_services.generations_refuse_queued_for_pair(
+                business_user_id=business_user_id, model_user_id=model_user_id
+            )
+
+    transaction.on_commit(refuse)
+
+
 def _email_on_commit(*, to: Iterable[str], subject: str, body: str) -> None:
     recipients = [address for address in to if address]
     if not recipients:
@@ -559,6 +581,7 @@ def release_withdraw(*, actor: User) -> None:
         old={"consentSigned": True},
         new={"consentSigned": False},
     )
+    _refuse_queued_jobs_on_commit(model_user_id=actor.pk)
     approved = ConsentRequest.objects.filter(
         model_id=actor.pk, status=ConsentStatus.APPROVED
     ).values_list("business__email", flat=True)
@@ -794,6 +817,7 @@ def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
         new={"status": ConsentStatus.REVOKED},
     )
     _sync_membership(request.pk)
+    _refuse_queued_jobs_on_commit(model_user_id=actor.pk, business_user_id=request.business_id)
     name = _model_name(actor.pk)
     _email_on_commit(
         to=[request.business.email],
@@ -878,6 +902,9 @@ def consent_expire(*, consent_request_id: str, now: datetime | None = None) -> b
         new={"status": ConsentStatus.EXPIRED},
     )
     _sync_membership(request.pk)
+    _refuse_queued_jobs_on_commit(
+        model_user_id=request.model_id, business_user_id=request.business_id
+    )
     business_name = _business_name(request.business_id)
     model_name = _model_name(request.model_id)
     _email_on_commit(
