@@ -306,13 +306,18 @@ def generation_for_credentials(*, user: User, generation_id: Any) -> CredentialM
     )
 
 
-def generation_credentials(*, generation: Generation):
-    """What the stored output's Content Credentials say (read back from the file), or None."""
+def generation_credentials(*, generation: Generation, full_image: bool = True):
+    """What the stored file's Content Credentials say (read back from the file), or None.
+
+    The business sees its full output; the model whose likeness it uses sees only the
+    (separately signed) thumbnail, so that is what is read for them.
+    """
     from generations.provenance import read_stored_credentials
 
-    if not generation.output_s3_url:
+    key = generation.output_s3_url if full_image else generation.thumbnail_s3_url
+    if not key:
         return None
-    return read_stored_credentials(generation.output_s3_url)
+    return read_stored_credentials(key)
 
 
 def royalty_mismatches() -> list[dict[str, Any]]:

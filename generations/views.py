@@ -135,6 +135,9 @@ def detail(request: HttpRequest, generation_id: str) -> HttpResponse:
             "is_likeness": generation.model_id == request.user.pk,
             "engine_label": selectors.engine_label(generation.engine),
             "report_form": ReportMisuseForm(),
+            "credentials": selectors.generation_credentials(
+                generation=generation, full_image=is_owner
+            ),
         },
     )
 
