@@ -501,6 +501,18 @@ def _record_for_session(session: dict[str, Any]) -> CheckoutSession | None:
         return CheckoutSession.objects.get(stripe_session_id=session["id"])
 
 
+def package_activate(*, business: BusinessProfile, package: Package) -> None:
+    """Gives the business this package's access and tier.
+
+    The package (and its tier) only ever goes up: a smaller top-up keeps access.
+    """
+    current_rank = TIER_RANK.get(business.subscription_status, 0)
+    if business.package_id is None or TIER_RANK.get(package.tier, 0) >= current_rank:
+        BusinessProfile.objects.filter(pk=business.pk).update(
+            package=package, subscription_status=package.tier
+        )
+
+
 def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
     """Grants a paid session's credits exactly once (ledger key ``grant:<session>``)
     and sets the package. Run by the webhook and by the success page; every step
@@ -527,12 +539,7 @@ def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
         key=f"grant:{record.stripe_session_id}",
         note=f"{package.name} purchase",
     )
-    # The package (and its tier) only ever goes up: a smaller top-up keeps access.
-    current_rank = TIER_RANK.get(business.subscription_status, 0)
-    if business.package_id is None or TIER_RANK.get(package.tier, 0) >= current_rank:
-        BusinessProfile.objects.filter(pk=business.pk).update(
-            package=package, subscription_status=package.tier
-        )
+    package_activate(business=business, package=package)
     CheckoutSession.objects.filter(pk=record.pk, fulfilled_at__isnull=True).update(
         fulfilled_at=timezone.now(), status=CheckoutStatus.COMPLETE
     )

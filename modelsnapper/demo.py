@@ -93,11 +93,16 @@ def seed_demo() -> list[DemoUser]:
             seed_model_likeness(user)
         if demo.role == Role.BUSINESS:
             from accounts.models import BusinessProfile
-            from billing.services import credits_grant
+            from billing.services import credits_grant, package_activate
 
+            business = BusinessProfile.objects.get(user=user)
+            # The growth tier, so the demo business can browse the demo model too.
+            package_activate(
+                business=business, package=Package.objects.get(stripe_price_id="price_demo_growth")
+            )
             # Starting credits so `make run` users can generate right away (once: keyed).
             credits_grant(
-                business=BusinessProfile.objects.get(user=user),
+                business=business,
                 amount=20,
                 key="grant:seed-demo",
                 note="Demo starting credits",

@@ -90,6 +90,20 @@ def test_seed_demo_is_idempotent():
     assert counts[:3] == [3, 1, 1]
     assert AIAvatar.objects.filter(is_active=True).count() == 4
     assert User.objects.get(email="admin@demo.modelsnapper.test").is_superuser
+    business = BusinessProfile.objects.select_related("package").get()
+    assert business.package.human_model_access
+    assert business.ai_credits == 20  # granted once, under one ledger key
+
+
+@pytest.mark.django_db
+def test_the_demo_business_finds_the_demo_model_in_the_directory(client):
+    call_command("seed_demo")
+    client.login(email="business@demo.modelsnapper.test", password="demo-business-pass-1")
+
+    page = client.get("/marketplace/models/")
+
+    assert page.status_code == 200
+    assert "Demo Model Mia" in page.content.decode()
 
 
 def test_invalid_database_url_gives_a_clear_error():
