@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDay, TruncMonth
 from django.http import Http404
 
 from accounts.models import BusinessProfile, ModelProfile, User
@@ -215,16 +216,28 @@ CHART_BOTTOM = 24  # room for labels
 
 
 def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any]:
-    """Royalties per month (or per day when they all fall in one month), as SVG bars."""
-    rows = list(
-        Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
-        .order_by("generated_at")
-        .values_list("generated_at", "royalty_paid")
-    )
+    """Royalties per month (or per day when they all fall in one month), as SVG bars.
+
+    Summed by the database (one grouped query per granularity), so the page costs the
+    same for a model with ten uses or ten thousand.
+    """
+    lines = Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
+
+    def totals(trunc) -> list[tuple[Any, Decimal]]:
+        return list(
+            lines.annotate(bucket=trunc("generated_at"))
+            .values("bucket")
+            .annotate(amount=Sum("royalty_paid"))
+            .order_by("bucket")
+            .values_list("bucket", "amount")
+        )
+
+    rows = totals(TruncMonth)
     if not rows:
         return {"bars": [], "by": "month", "width": CHART_WIDTH, "height": CHART_HEIGHT}
-    months = {(when.year, when.month) for when, _ in rows}
-    by_day = len(months) == 1
+    by_day = len(rows) == 1
+    if by_day:
+        rows = totals(TruncDay)
     buckets: OrderedDict[str, Decimal] = OrderedDict()
     for when, amount in rows:
         label = when.strftime("%d %b") if by_day else when.strftime("%b %Y")
