@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test lint format migrate seed check-mongo benchmark clean
+.PHONY: install run worker test lint format migrate seed check-mongo check-mongo-queries benchmark clean
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ check-mongo: install
 	$(MONGO_OFFLINE_ENV) $(BIN)/python manage.py check --database default
 	DJANGO_SETTINGS_MODULE=modelsnapper.settings_mongo_offline $(BIN)/python manage.py makemigrations --check --dry-run
 	env -u MONGODB_URI -u DJANGO_SETTINGS_MODULE $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The whole suite on SQLite, every query it runs also compiled for MongoDB (offline).
+check-mongo-queries: install
+	$(BIN)/python -m pytest -p modelsnapper.tests.mongo_shadow $(PYTEST_ARGS)
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -14,10 +14,14 @@ from modelsnapper.tests.mongo_offline import (
 @pytest.fixture(scope="module")
 def mongo() -> str:
     """Alias of a django-mongodb-backend connection that compiles but never connects."""
+    from django.db import connections
+
+    created = OFFLINE_ALIAS not in connections.settings
     offline_connection(OFFLINE_ALIAS)
     yield OFFLINE_ALIAS
-    # Removed again so no other test module sees a second database alias.
-    remove_offline_connection(OFFLINE_ALIAS)
+    if created:
+        # Removed again so no other test module sees a second database alias.
+        remove_offline_connection(OFFLINE_ALIAS)
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ class _NoServer:
         return self.__getattr__(f"[{name!r}]")
 
 
-def _forbid_network(connection) -> None:
+def forbid_network(connection) -> None:
     # ``database`` is a cached_property: an instance attribute overrides it.
     connection.database = _NoServer()
     # "Already connected", so atomic() and ensure_connection() never dial out.
@@ -82,7 +82,7 @@ def offline_connection(alias: str = OFFLINE_ALIAS):
         }
     )
     connection = load_backend("django_mongodb_backend").DatabaseWrapper(databases[alias], alias)
-    _forbid_network(connection)
+    forbid_network(connection)
     connections.settings[alias] = databases[alias]
     connections[alias] = connection
     return connection
@@ -219,11 +219,15 @@ class MongoWire:
         self.matched: dict[str, int] = {}
 
     def __enter__(self) -> MongoWire:
+        self._previous = self.connection.__dict__.get("get_collection")
         self.connection.get_collection = lambda name, **kwargs: WireCollection(self, name)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.connection.__dict__.pop("get_collection", None)
+        if self._previous is None:
+            self.connection.__dict__.pop("get_collection", None)
+        else:
+            self.connection.get_collection = self._previous
 
     def sent(self, collection: str, operation: str) -> list:
         return [
@@ -351,6 +355,11 @@ def model_index_documents(models: Iterable, alias: str = OFFLINE_ALIAS) -> dict[
     from django.db import connections
 
     connection = connections[alias]
+    previous = {
+        name: connection.__dict__[name]
+        for name in ("get_collection", "get_database")
+        if name in connection.__dict__
+    }
     fake = FakeDDLDatabase()
     with connection.schema_editor(atomic=False) as editor:
         fake.attach(connection, editor)
@@ -358,9 +367,9 @@ def model_index_documents(models: Iterable, alias: str = OFFLINE_ALIAS) -> dict[
             for model in models:
                 editor.create_model(model)
         finally:
-            _forbid_network(connection)
             for name in ("get_collection", "get_database"):
                 connection.__dict__.pop(name, None)
+            connection.__dict__.update(previous)
     return {name: list(fake.indexes.get(name, {}).values()) for name in sorted(fake.collections)}
 
 
@@ -378,7 +387,7 @@ def replay_migrations() -> dict:
     from django.db.migrations.state import ProjectState
 
     assert connection.vendor == "mongodb", "run with MONGODB_URI set (Mongo mode)"
-    _forbid_network(connection)
+    forbid_network(connection)
     loader = MigrationLoader(None, ignore_no_migrations=True)
     plan: list = []
     seen: set = set()
