@@ -455,6 +455,28 @@ def test_consent_lookup_of_the_selector(wire):
     }
 
 
+def test_documents_read_back_as_hex_strings_lists_and_decimals(wire):
+    wire.documents["model_profiles"] = [
+        {
+            "_id": ObjectId(OTHER_OID),
+            "userId": ObjectId(OID),
+            "name": "Mia",
+            "royaltyBalance": Decimal128("3.00"),
+            "referenceImages": ["likeness/a.jpg"],
+            "approvedBusinesses": [ObjectId(OID)],
+            "consentSigned": True,
+        }
+    ]
+    profile = ModelProfile.objects.get(pk=OTHER_OID)
+    assert profile.pk == OTHER_OID
+    assert profile.user_id == OID
+    assert profile.royalty_balance == Decimal("3.00")
+    assert profile.reference_images == ["likeness/a.jpg"]
+    assert profile.approved_businesses == [OID]
+    assert isinstance(profile.pk, str)
+    assert isinstance(profile.user_id, str)
+
+
 # --- what MongoDB cannot do -------------------------------------------------------------
 
 STRING_TYPES = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
