@@ -77,6 +77,7 @@ MSG_BAD_OUTPUT = "The engine returned an unreadable image. Your credit was refun
 MSG_GAVE_UP = "The job did not finish after {attempts} attempts. Your credit was refunded."
 MSG_NOT_YOURS = "Only the model whose likeness was used can report this image."
 MSG_ALREADY_TAKEN_DOWN = "This image has already been taken down."
+MSG_UNPAID = "Refused: this job's credit was never taken, so it was not run."
 
 
 # --- wearers ---------------------------------------------------------------------------
@@ -405,15 +406,30 @@ def _enqueue_retry(generation_id: str, delay: timedelta) -> None:
         logger.exception("Could not enqueue the retry of generation %s", generation_id)
 
 
+def _spend_applied(generation_id: str) -> bool:
+    """Whether this job's credit was taken (its ``spend:<id>`` ledger row is applied).
+
+    On MongoDB a ``generation_create`` that failed half-way leaves generation rows
+    without a spend (``atomic()`` rolls nothing back): such a job must neither run
+    for free nor be "refunded" a credit it never cost.
+    """
+    from billing.models import CreditLedgerEntry, LedgerState
+
+    return CreditLedgerEntry.objects.filter(
+        key=f"spend:{generation_id}", state=LedgerState.APPLIED
+    ).exists()
+
+
 def generation_settle(*, generation_id: str) -> None:
     """Refund a failed/refused job, pay the royalty of a succeeded human-model job.
 
     Keyed by generation: calling it any number of times moves money at most once.
+    Only a credit that was spent is refunded.
     """
     from billing.services import credits_refund
 
     generation = Generation.objects.select_related("user").get(pk=generation_id)
-    if generation.status in REFUNDED_STATUSES:
+    if generation.status in REFUNDED_STATUSES and _spend_applied(generation.id):
         business = BusinessProfile.objects.get(user_id=generation.user_id)
         credits_refund(
             business=business,
@@ -553,6 +569,10 @@ def generation_run(*, generation_id: str) -> str:
             # Already finished: make sure it was settled (keyed, so at most once).
             generation_settle(generation_id=generation_id)
         return status or "missing"
+
+    if not _spend_applied(generation.id):
+        _finish(generation, status=GenerationStatus.REFUSED, error=MSG_UNPAID)
+        return GenerationStatus.REFUSED
 
     if generation.attempts > MAX_ATTEMPTS:
         _finish(

@@ -1,0 +1,102 @@
+"""Security review: a refund never gives back more than was spent, and a job whose
+credit was never taken does not run for free.
+
+On MongoDB ``transaction.atomic()`` rolls nothing back: if ``credits_spend`` fails
+half-way through ``generation_create`` for any reason other than a short balance (a
+network error, an in-doubt ledger key), the generation rows it already inserted
+stay behind as ``queued`` with no ``spend:<id>`` row, and their product photos are
+deleted. The stale sweep (``requeue_generations``) then runs them. These tests build
+exactly that leftover row on SQLite and run the job.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import BusinessProfile
+from billing.models import CreditLedgerEntry
+from billing.selectors import ledger_mismatches
+from generations.models import Generation, GenerationBatch, GenerationStatus, ModelType
+from generations.services import generation_run, generation_settle
+from generations.tests.conftest import credits_of, grant_credits, product_jpeg, royalty_of
+from modelsnapper.storage import save_private
+
+pytestmark = pytest.mark.django_db
+
+
+def _unpaid_generation(business_user, *, product_key: str, **fields) -> Generation:
+    """A generation row with no spend — what a half-failed create leaves on MongoDB."""
+    batch = GenerationBatch.objects.create(
+        user_id=business_user.pk, idempotency_key="half-failed", size=1
+    )
+    return Generation.objects.create(
+        user_id=business_user.pk,
+        batch=batch,
+        status=GenerationStatus.QUEUED,
+        garment_category="top",
+        product_image_key=product_key,
+        **fields,
+    )
+
+
+def test_an_unpaid_failed_job_refunds_nothing(business_alice, avatar):
+    grant_credits(business_alice, 2)
+    generation = _unpaid_generation(
+        business_alice,
+        product_key="generations/products/" + "0" * 32 + ".jpg",  # deleted by the create
+        model_type=ModelType.AI_AVATAR,
+        avatar=avatar,
+    )
+
+    generation_run(generation_id=generation.pk)
+    generation_settle(generation_id=generation.pk)
+
+    assert credits_of(business_alice) == 2  # no credit minted
+    assert not CreditLedgerEntry.objects.filter(key=f"refund:{generation.pk}").exists()
+    assert ledger_mismatches() == []
+
+
+def test_an_unpaid_job_does_not_run_and_pays_no_royalty(
+    business_alice, model_mia, mia_approves_alice
+):
+    grant_credits(business_alice, 2)
+    key = save_private(prefix="generations/products", content=product_jpeg())
+    generation = _unpaid_generation(
+        business_alice,
+        product_key=key,
+        model_type=ModelType.HUMAN_MODEL,
+        model=model_mia,
+        consent_request_id=mia_approves_alice.pk,
+    )
+
+    status = generation_run(generation_id=generation.pk)
+
+    generation.refresh_from_db()
+    assert status == GenerationStatus.REFUSED
+    assert generation.status == GenerationStatus.REFUSED
+    assert not generation.output_s3_url
+    assert royalty_of(model_mia) == 0
+    assert credits_of(business_alice) == 2
+    assert ledger_mismatches() == []
+
+
+def test_a_paid_job_still_runs_and_refunds_when_it_fails(business_alice, avatar):
+    """The guard keys on the spend row: normal jobs are unaffected."""
+    from billing.services import credits_spend
+
+    grant_credits(business_alice, 2)
+    generation = _unpaid_generation(
+        business_alice,
+        product_key="generations/products/" + "1" * 32 + ".jpg",  # missing → fails
+        model_type=ModelType.AI_AVATAR,
+        avatar=avatar,
+    )
+    business = BusinessProfile.objects.get(user_id=business_alice.pk)
+    credits_spend(business=business, amount=1, key=f"spend:{generation.pk}")
+    assert credits_of(business_alice) == 1
+
+    assert generation_run(generation_id=generation.pk) == GenerationStatus.FAILED
+    generation_settle(generation_id=generation.pk)
+
+    assert credits_of(business_alice) == 2
+    assert ledger_mismatches() == []
