@@ -4,10 +4,15 @@ import uuid
 
 from django import forms
 
+from billing.services import MAX_ADJUSTMENT
+
 
 class AdjustCreditsForm(forms.Form):
     delta = forms.IntegerField(
         label="Credits",
+        # Bounded: a typo of many digits must not overflow the balance column (500).
+        min_value=-MAX_ADJUSTMENT,
+        max_value=MAX_ADJUSTMENT,
         help_text="Positive to grant, negative to take back (never below zero).",
     )
     reason = forms.CharField(max_length=200, help_text="Shown in the ledger and the audit trail.")

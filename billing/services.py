@@ -70,6 +70,9 @@ ERR_IN_DOUBT = "A credit movement with this key is still being applied; try agai
 ERR_NO_BUSINESS = "This business does not exist."
 ERR_REASON = "Give a reason for the adjustment."
 ERR_DELTA = "Enter a non-zero number of credits."
+# The largest single admin adjustment, either way (keeps balances far from overflow).
+MAX_ADJUSTMENT = 1_000_000
+ERR_DELTA_LARGE = f"Adjust by at most {MAX_ADJUSTMENT:,} credits at a time."
 ERR_PAYMENTS_OFF = "Purchases are not configured on this site yet."
 ERR_PACKAGE_UNAVAILABLE = "This package is not available."
 ERR_PRICE_MISSING = (
@@ -275,6 +278,8 @@ def credits_adjust(
     admin form a no-op; without it every call is a new adjustment."""
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise DomainError(ERR_DELTA, code="delta")
+    if abs(delta) > MAX_ADJUSTMENT:
+        raise DomainError(ERR_DELTA_LARGE, code="delta")
     reason = " ".join((reason or "").split())
     if not reason:
         raise DomainError(ERR_REASON, code="reason")
