@@ -39,13 +39,17 @@ class BoundedMemoryUploadHandler(FileUploadHandler):
         self.limit = limit
         self.too_big = False
         self.buffer = io.BytesIO()
+        # Across every file of the request: each completed file stays in memory, so a
+        # per-file limit would let one request hold 100 (DATA_UPLOAD_MAX_NUMBER_FILES) x limit.
+        self.total = 0
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
         self.buffer = io.BytesIO()
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        if start + len(raw_data) > self.limit:
+        self.total += len(raw_data)
+        if self.total > self.limit:
             self.too_big = True
             self.buffer = io.BytesIO()
             raise StopUpload(connection_reset=False)
