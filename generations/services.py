@@ -225,25 +225,29 @@ def generation_create(
         )
     clearance = _check_wearer(business=business, wearer=wearer, category=category)
 
-    processed = []
-    for index, photo in enumerate(photos, start=1):
-        try:
-            processed.append(process_image_upload(photo))
-        except DomainError as exc:
-            name = getattr(photo, "name", "") or f"photo {index}"
-            raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
-
-    needed = len(processed)
+    # The balance is checked before any photo is decoded: decoding up to 20 large
+    # photos is the expensive part, and a batch nobody can pay for must not cost it.
+    needed = len(photos)
     have = BusinessProfile.objects.filter(pk=business.pk).values_list("ai_credits", flat=True)[0]
     if have < needed:
         raise _credits_missing_error(needed=needed, have=have)
+
+    # Only the re-encoded JPEG of each photo is kept: holding every decoded image
+    # (up to 40 MP, ~120 MB each) until the batch is stored would cost gigabytes.
+    processed_jpegs: list[bytes] = []
+    for index, photo in enumerate(photos, start=1):
+        try:
+            processed_jpegs.append(process_image_upload(photo).jpeg_bytes)
+        except DomainError as exc:
+            name = getattr(photo, "name", "") or f"photo {index}"
+            raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
 
     from modelsnapper.storage import delete_private, save_private
 
     # Files first, outside the transaction: storage I/O (S3) never holds the database's
     # write lock, and a job never points at a file that is not there yet.
     stored_keys = [
-        save_private(prefix="generations/products", content=item.jpeg_bytes) for item in processed
+        save_private(prefix="generations/products", content=jpeg) for jpeg in processed_jpegs
     ]
     try:
         with transaction.atomic():

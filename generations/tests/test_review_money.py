@@ -100,3 +100,30 @@ def test_a_paid_job_still_runs_and_refunds_when_it_fails(business_alice, avatar)
 
     assert credits_of(business_alice) == 2
     assert ledger_mismatches() == []
+
+
+def test_a_short_balance_is_refused_before_any_photo_is_decoded(business_alice, avatar):
+    """Decoding 20 photos of 40 MP costs gigabytes of memory: a business that cannot
+    pay for the batch is told so first, before any photo is read."""
+    from generations.services import Wearer, generation_create
+    from generations.tests.conftest import photo_upload
+    from modelsnapper.errors import DomainError
+
+    grant_credits(business_alice, 1)
+    business = BusinessProfile.objects.get(user_id=business_alice.pk)
+    broken = photo_upload(name="broken.jpg", data=b"\xff\xd8\xff" + b"\x00" * 100)
+
+    with pytest.raises(DomainError) as error:
+        generation_create(
+            business=business,
+            wearer=Wearer(kind="avatar", id=avatar.pk),
+            category="top",
+            photos=[photo_upload(), broken, photo_upload()],
+            batch_key="short-balance",
+            actor=business_alice,
+        )
+
+    assert error.value.code == "credits_missing"
+    assert error.value.message.startswith("2 credits missing")
+    assert credits_of(business_alice) == 1
+    assert not Generation.objects.exists()
