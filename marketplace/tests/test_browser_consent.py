@@ -81,6 +81,8 @@ def test_model_gets_listed_and_approves_a_business_in_the_browser(
 
     _log_in(page, live_server, model_mia)
     page.goto("/marketplace/inbox/")
+    # Revoking asks for confirmation first; the model confirms.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke").click()
     page.get_by_text("Consent revoked").wait_for()
 
