@@ -54,6 +54,10 @@ STALE_RUNNING_AFTER = timedelta(minutes=15)
 STALE_QUEUED_AFTER = timedelta(minutes=10)
 # A job is given up (failed, refunded) after this many claims.
 MAX_ATTEMPTS = 3
+# The sweep settles finished jobs left unsettled by a dead worker, this far back,
+# leaving the worker that just finished a job the time to settle it itself.
+SETTLE_LOOKBACK = timedelta(days=7)
+SETTLE_GRACE = timedelta(minutes=2)
 # Wait before running a job again after a passing engine error (times the attempt).
 RETRY_BACKOFF = timedelta(seconds=30)
 
@@ -741,7 +745,47 @@ def generations_requeue_stale(*, now: Any = None) -> int:
     ids = [*stale_queued, *stale_running]
     for generation_id in ids:
         run_generation.enqueue(generation_id)
+    generations_settle_unsettled(now=now)
     return len(ids)
+
+
+def generations_settle_unsettled(*, now: Any = None) -> int:
+    """Settle finished jobs whose worker died between finishing and settling.
+
+    Such a job is terminal, so no sweep above enqueues it again: without this its
+    refund (failed/refused) or its $1.00 royalty (succeeded, human model) would be
+    lost. Looks back SETTLE_LOOKBACK; settling is keyed, so it moves money at most
+    once. Returns how many jobs were settled.
+    """
+    from billing.models import CreditLedgerEntry, LedgerState
+
+    now = now or timezone.now()
+    window = {"finished_at__gte": now - SETTLE_LOOKBACK, "finished_at__lt": now - SETTLE_GRACE}
+    succeeded = set(
+        Generation.objects.filter(
+            status=GenerationStatus.SUCCEEDED, model_type=ModelType.HUMAN_MODEL, **window
+        ).values_list("pk", flat=True)
+    )
+    paid = set(
+        RoyaltyLedger.objects.filter(generation_id__in=list(succeeded)).values_list(
+            "generation_id", flat=True
+        )
+    )
+    refundable = set(
+        Generation.objects.filter(status__in=list(REFUNDED_STATUSES), **window).values_list(
+            "pk", flat=True
+        )
+    )
+    refunded = {
+        key.split(":", 1)[1]
+        for key in CreditLedgerEntry.objects.filter(
+            key__in=[f"refund:{pk}" for pk in refundable], state=LedgerState.APPLIED
+        ).values_list("key", flat=True)
+    }
+    unsettled = (succeeded - paid) | (refundable - refunded)
+    for generation_id in unsettled:
+        generation_settle(generation_id=generation_id)
+    return len(unsettled)
 
 
 # --- misuse reports and take-down ----------------------------------------------------------

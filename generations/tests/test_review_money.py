@@ -127,3 +127,78 @@ def test_a_short_balance_is_refused_before_any_photo_is_decoded(business_alice, 
     assert error.value.message.startswith("2 credits missing")
     assert credits_of(business_alice) == 1
     assert not Generation.objects.exists()
+
+
+def _finish_without_settling(generation: Generation, status: str, **fields) -> None:
+    """What a worker that died right after ``_finish`` and before ``generation_settle``
+    leaves: a terminal job whose refund or royalty never happened."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Generation.objects.filter(pk=generation.pk).update(
+        status=status,
+        attempts=1,
+        started_at=timezone.now() - timedelta(minutes=30),
+        finished_at=timezone.now() - timedelta(minutes=20),
+        **fields,
+    )
+
+
+def test_the_sweep_pays_the_royalty_a_dead_worker_never_paid(
+    business_alice, model_mia, mia_approves_alice
+):
+    from decimal import Decimal
+
+    from generations.models import RoyaltyLedger
+    from generations.selectors import royalty_mismatches
+    from generations.services import Wearer, generation_create, generations_requeue_stale
+    from generations.tests.conftest import photo_upload
+
+    grant_credits(business_alice, 1)
+    business = BusinessProfile.objects.get(user_id=business_alice.pk)
+    # Create without running: the on-commit enqueue is not executed here.
+    batch = generation_create(
+        business=business,
+        wearer=Wearer(kind="model", id=model_mia.pk),
+        category="top",
+        photos=[photo_upload()],
+        batch_key="dead-worker-royalty",
+        actor=business_alice,
+    )
+    generation = Generation.objects.get(batch=batch)
+    _finish_without_settling(generation, GenerationStatus.SUCCEEDED, royalty_paid=Decimal("1.00"))
+    assert royalty_of(model_mia) == 0
+
+    generations_requeue_stale()
+    generations_requeue_stale()  # a second sweep pays nothing more
+
+    assert royalty_of(model_mia) == Decimal("1.00")
+    assert RoyaltyLedger.objects.filter(generation=generation).count() == 1
+    assert royalty_mismatches() == []
+
+
+def test_the_sweep_refunds_a_failed_job_a_dead_worker_never_refunded(business_alice, avatar):
+    from generations.services import Wearer, generation_create, generations_requeue_stale
+    from generations.tests.conftest import photo_upload
+
+    grant_credits(business_alice, 1)
+    business = BusinessProfile.objects.get(user_id=business_alice.pk)
+    batch = generation_create(
+        business=business,
+        wearer=Wearer(kind="avatar", id=avatar.pk),
+        category="top",
+        photos=[photo_upload()],
+        batch_key="dead-worker-refund",
+        actor=business_alice,
+    )
+    generation = Generation.objects.get(batch=batch)
+    _finish_without_settling(generation, GenerationStatus.FAILED, error_message="engine down")
+    assert credits_of(business_alice) == 0
+
+    generations_requeue_stale()
+    generations_requeue_stale()
+
+    assert credits_of(business_alice) == 1
+    assert CreditLedgerEntry.objects.filter(key=f"refund:{generation.pk}").count() == 1
+    assert ledger_mismatches() == []
