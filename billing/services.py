@@ -511,11 +511,13 @@ def package_activate(*, business: BusinessProfile, package: Package) -> None:
 
     The package (and its tier) only ever goes up: a smaller top-up keeps access.
     """
-    current_rank = TIER_RANK.get(business.subscription_status, 0)
-    if business.package_id is None or TIER_RANK.get(package.tier, 0) >= current_rank:
-        BusinessProfile.objects.filter(pk=business.pk).update(
-            package=package, subscription_status=package.tier
-        )
+    rank = TIER_RANK.get(package.tier, 0)
+    not_higher = [s for s in SubscriptionStatus.values if TIER_RANK.get(s, 0) <= rank]
+    # One conditional single-document update: the guard reads the stored tier, not
+    # the caller's copy, so two purchases fulfilled at once can never downgrade.
+    BusinessProfile.objects.filter(pk=business.pk).filter(
+        Q(package=None) | Q(subscription_status__in=not_higher)
+    ).update(package=package, subscription_status=package.tier)
 
 
 def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
