@@ -290,6 +290,9 @@ STORAGES = {
 # Uploads above this are refused before Django reads them into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# No page takes more than 20 files (a generation batch; a few more still get the form's
+# own message). Django's default is 100: 1.5 GB of temp files per request at 15 MB each.
+DATA_UPLOAD_MAX_NUMBER_FILES = 25
 MAX_IMAGE_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 
