@@ -227,3 +227,18 @@ def test_every_post_without_a_csrf_token_is_refused(request, world, model_mia, p
     assert consent.status == ConsentStatus.APPROVED
     assert ModelProfile.objects.get(user_id=model_mia.pk).reference_images == world["mia_photos"]
     assert Generation.objects.get(pk=world["generation"].pk).is_frozen is False
+
+
+def test_the_new_generation_page_is_business_only_though_the_role_walk_cannot_see_it(
+    client, model_mia, admin_ada
+):
+    """``generations:new`` is a csrf_exempt wrapper without ``allowed_roles``, so the
+    URLconf walk in accounts' role-isolation test skips it."""
+    path = reverse("generations:new")
+    response = client.get(path)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    for user in (model_mia, admin_ada):
+        client.force_login(user)
+        assert client.get(path).status_code == 404
+        assert client.post(path).status_code == 404
+    assert not Generation.objects.exists()
