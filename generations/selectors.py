@@ -117,9 +117,11 @@ def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
                 "status": g.status,
                 "status_label": str(g.get_status_display()),
                 "error": g.error_message,
+                # A reported (frozen) image is not served: no thumbnail to show.
                 "thumbnail_url": reverse("generations:thumbnail", args=[g.pk])
-                if g.thumbnail_s3_url
+                if g.thumbnail_s3_url and not g.is_frozen
                 else None,
+                "frozen": g.is_frozen,
                 "detail_url": reverse("generations:detail", args=[g.pk]),
             }
             for g in generations
