@@ -138,12 +138,17 @@ def _refuse_queued_jobs_on_commit(
         # Imported here: generations depends on marketplace's selectors.
         from generations import services as generation_services
 
-        if business_user_id is None:
-            generation_services.generations_refuse_queued_for_model(model_user_id=model_user_id)
-        else:
-            generation_services.generations_refuse_queued_for_pair(
-                business_user_id=business_user_id, model_user_id=model_user_id
-            )
+        try:
+            if business_user_id is None:
+                generation_services.generations_refuse_queued_for_model(model_user_id=model_user_id)
+            else:
+                generation_services.generations_refuse_queued_for_pair(
+                    business_user_id=business_user_id, model_user_id=model_user_id
+                )
+        except DomainError:
+            # The revocation is committed; jobs left queued are refused when they
+            # run (they re-check consent), so the model's action must not fail here.
+            logger.exception("Refusing queued jobs after a revocation failed; jobs will re-check")
 
     transaction.on_commit(refuse)
 
