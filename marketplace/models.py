@@ -88,7 +88,8 @@ class ConsentRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.business_id} → {self.model_id}: {self.status}"
+        # Admin titles: who asked whom (the admin selects both users with the request).
+        return f"{self.business} → {self.model} ({self.get_status_display()})"
 
 
 class ConsentEventType(models.IntegerChoices):

@@ -129,3 +129,16 @@ def test_signup_role_cannot_be_admin():
     user = UserFactory.build()
     with pytest.raises(DomainError):
         services.user_assign_signup_role(user=user, role=Role.ADMIN)
+
+
+@pytest.mark.parametrize("persona", ["business_alice", "model_mia", "admin_ada"])
+def test_dashboards_render_each_section_once(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+
+    page = client.get(reverse("accounts:home")).content.decode()
+
+    # A template slip once repeated the model checklist thousands of times.
+    assert len(page) < 60_000
+    assert page.count("<main") == 1
+    if persona == "model_mia":
+        assert page.count("Sign the likeness release") == 1
