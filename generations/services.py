@@ -41,6 +41,7 @@ from generations.models import (
     ModelType,
     RoyaltyLedger,
 )
+from marketplace.models import ConsentEventType
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory
 
@@ -804,7 +805,7 @@ def generation_report_misuse(*, generation: Generation, actor: User, reason: str
         is_frozen=True, reported_at=timezone.now(), report_reason=reason[:1000]
     )
     generation.refresh_from_db()
-    logger.info("Generation %s reported by %s", generation.pk, actor.pk)
+    _trail(generation, ConsentEventType.PHOTO_REPORTED, actor, {"reason": reason[:200]})
     return generation
 
 
@@ -814,7 +815,7 @@ def generation_release(*, generation: Generation, actor: User) -> Generation:
         raise DomainError("Only an admin can release a reported image.", code="not_admin")
     Generation.objects.filter(pk=generation.pk).update(is_frozen=False)
     generation.refresh_from_db()
-    logger.info("Generation %s released by %s", generation.pk, actor.pk)
+    _trail(generation, ConsentEventType.PHOTO_RELEASED, actor)
     return generation
 
 
@@ -830,8 +831,7 @@ def generation_take_down(*, generation: Generation, actor: User) -> Generation:
     if generation.status in {GenerationStatus.QUEUED, GenerationStatus.RUNNING}:
         # Its credit is not settled yet; the job itself refunds or finishes it.
         raise DomainError("This job has not finished yet; try again shortly.", code="running")
-    for key in (generation.output_s3_url, generation.thumbnail_s3_url):
-        delete_private(key)
+    keys = [key for key in (generation.output_s3_url, generation.thumbnail_s3_url) if key]
     Generation.objects.filter(pk=generation.pk).update(
         status=GenerationStatus.TAKEN_DOWN,
         output_s3_url="",
@@ -839,6 +839,29 @@ def generation_take_down(*, generation: Generation, actor: User) -> Generation:
         is_frozen=False,
         error_message="Taken down after review.",
     )
+    # The files go once the state change is committed (never a "succeeded" row
+    # pointing at deleted files).
+    transaction.on_commit(lambda: [delete_private(key) for key in keys])
     generation.refresh_from_db()
-    logger.info("Generation %s taken down by %s", generation.pk, actor.pk)
+    _trail(generation, ConsentEventType.PHOTO_TAKEN_DOWN, actor)
     return generation
+
+
+def _trail(
+    generation: Generation, event_type: int, actor: User, detail: dict | None = None
+) -> None:
+    """Review steps of a human-model generation appear in the model's audit trail."""
+    from marketplace.services import likeness_use_event_record
+
+    logger.info("Generation %s: event %s by %s", generation.pk, event_type, actor.pk)
+    if generation.model_id is None:
+        return
+    likeness_use_event_record(
+        model_user_id=generation.model_id,
+        business_user_id=generation.user_id,
+        consent_request_id=generation.consent_request_id,
+        generation_id=generation.pk,
+        event_type=event_type,
+        actor=actor,
+        detail=detail,
+    )

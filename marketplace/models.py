@@ -106,6 +106,10 @@ class ConsentEventType(models.IntegerChoices):
     REFERENCE_PHOTO_ADDED = 430, "Reference photo added"
     REFERENCE_PHOTO_REPLACED = 431, "Reference photo replaced"
     REFERENCE_PHOTO_DELETED = 432, "Reference photo deleted"
+    # A generation of the likeness, reported by the model and reviewed by an admin.
+    PHOTO_REPORTED = 440, "Photo reported"
+    PHOTO_RELEASED = 441, "Reported photo released after review"
+    PHOTO_TAKEN_DOWN = 442, "Photo taken down"
 
 
 class ConsentEvent(models.Model):

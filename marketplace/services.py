@@ -119,6 +119,36 @@ def _event(
     )
 
 
+LIKENESS_USE_EVENTS = {
+    ConsentEventType.PHOTO_REPORTED,
+    ConsentEventType.PHOTO_RELEASED,
+    ConsentEventType.PHOTO_TAKEN_DOWN,
+}
+
+
+def likeness_use_event_record(
+    *,
+    model_user_id: str,
+    business_user_id: str,
+    consent_request_id: str | None,
+    generation_id: str,
+    event_type: int,
+    actor: User,
+    detail: dict[str, Any] | None = None,
+) -> ConsentEvent:
+    """Adds a review step of a generation of the likeness to the model's audit trail."""
+    if event_type not in LIKENESS_USE_EVENTS:
+        raise ValueError(f"{event_type} is not a likeness-use event")
+    return ConsentEvent.objects.create(
+        model_id=model_user_id,
+        business_id=business_user_id,
+        consent_request_id=consent_request_id,
+        actor=actor,
+        event_type=event_type,
+        new_value={"generationId": str(generation_id), **(detail or {})},
+    )
+
+
 def _absolute(url_name: str) -> str:
     try:
         return settings.SITE_URL + reverse(url_name)

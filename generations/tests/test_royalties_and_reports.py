@@ -158,12 +158,19 @@ def test_a_business_cannot_report(client, business_alice, mia_uses):
 
 
 def test_take_down_deletes_the_files_and_both_sides_see_it(
-    client, business_alice, model_mia, admin_ada, mia_uses
+    client, business_alice, model_mia, admin_ada, mia_uses, django_capture_on_commit_callbacks
 ):
+    from marketplace.models import ConsentEvent, ConsentEventType
+
     generation = mia_uses[0]
     keys = [generation.output_s3_url, generation.thumbnail_s3_url]
 
-    generation_take_down(generation=generation, actor=admin_ada)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        generation_take_down(generation=generation, actor=admin_ada)
+    # The files are deleted only after the state change is committed.
+    assert all(exists_private(k) for k in keys)
+    for callback in callbacks:
+        callback()
 
     generation.refresh_from_db()
     assert generation.status == GenerationStatus.TAKEN_DOWN
@@ -175,6 +182,33 @@ def test_take_down_deletes_the_files_and_both_sides_see_it(
         page = client.get(reverse("generations:detail", args=[generation.pk])).content.decode()
         assert "taken down" in page
         assert client.get(reverse("generations:thumbnail", args=[generation.pk])).status_code == 404
+    # The model's audit trail shows it.
+    event = ConsentEvent.objects.get(event_type=ConsentEventType.PHOTO_TAKEN_DOWN)
+    assert (event.model_id, event.actor_id) == (model_mia.pk, admin_ada.pk)
+    assert event.new_value["generationId"] == generation.pk
+    client.force_login(model_mia)
+    assert "Photo taken down" in client.get(reverse("marketplace:audit-trail")).content.decode()
+
+
+def test_report_and_release_appear_in_the_models_audit_trail(
+    client, model_mia, admin_ada, mia_uses
+):
+    from generations.services import generation_report_misuse
+    from marketplace.models import ConsentEvent, ConsentEventType
+
+    generation_report_misuse(generation=mia_uses[0], actor=model_mia, reason="Not my campaign")
+    generation_release(generation=mia_uses[0], actor=admin_ada)
+
+    types = list(
+        ConsentEvent.objects.filter(model_id=model_mia.pk)
+        .filter(event_type__gte=440)
+        .order_by("created_at")
+        .values_list("event_type", flat=True)
+    )
+    assert types == [ConsentEventType.PHOTO_REPORTED, ConsentEventType.PHOTO_RELEASED]
+    client.force_login(model_mia)
+    page = client.get(reverse("marketplace:audit-trail")).content.decode()
+    assert "Photo reported" in page
 
 
 def test_only_admins_take_down_or_release(business_alice, model_mia, mia_uses):
