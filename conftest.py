@@ -130,3 +130,39 @@ def screenshot(browser_page):
         return path
 
     return take
+
+
+@pytest.fixture
+def file_db(transactional_db, tmp_path):
+    """A file SQLite database for tests that need a second process or real threads.
+
+    pytest-django's SQLite test database lives in memory (shared cache): another
+    process cannot see it, and a second writer thread fails at once with "database
+    table is locked" instead of waiting. For one test the schema is copied to a file
+    and the ``default`` alias points at it; a raw connection keeps the in-memory
+    database alive meanwhile.
+    """
+    import sqlite3
+
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        pytest.skip("needs the SQLite test database")
+    connection.ensure_connection()
+    memory_name = connection.settings_dict["NAME"]
+    keep_alive = sqlite3.connect(memory_name, uri=True)
+    path = tmp_path / "jobs.sqlite3"
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+    connection.connection.close()
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield path
+    finally:
+        connections.close_all()
+        connection.settings_dict["NAME"] = memory_name
+        connection.ensure_connection()
+        keep_alive.close()

@@ -67,39 +67,3 @@ def post_event(client):
         )
 
     return deliver
-
-
-@pytest.fixture
-def file_sqlite_db(transactional_db, tmp_path):
-    """Threads need a real file database: pytest-django's SQLite test database is
-    an in-memory shared-cache one, where a second writer fails at once with
-    "database table is locked" instead of waiting. For one test, the schema is
-    copied to a file and the `default` alias points at it (every thread opens its
-    own connection there and waits for the write lock like in production); a
-    raw connection keeps the in-memory database alive meanwhile."""
-    import sqlite3
-
-    from django.db import connections
-
-    connection = connections["default"]
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    connection.ensure_connection()
-    memory_name = connection.settings_dict["NAME"]
-    keep_alive = sqlite3.connect(memory_name, uri=True)
-    path = tmp_path / "race.sqlite3"
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    connection.close()  # ignored for the in-memory database; drop it explicitly:
-    connection.connection.close()
-    connection.connection = None
-    connection.settings_dict["NAME"] = str(path)
-    try:
-        yield path
-    finally:
-        connections.close_all()
-        connection.settings_dict["NAME"] = memory_name
-        connection.ensure_connection()
-        keep_alive.close()

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from accounts.models import BusinessProfile
 from accounts.tests.factories import BusinessProfileFactory
 from billing import services
 from billing.models import CreditLedgerEntry
-
-
-def _race(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from modelsnapper.testing import race
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_spends_against_five_credits_succeed_exactly_five_times(file_sqlite_db):
+def test_twenty_concurrent_spends_against_five_credits_succeed_exactly_five_times(file_db):
     business = BusinessProfileFactory()
     services.credits_grant(business=business, amount=5, key="grant:test")
 
@@ -44,7 +21,7 @@ def test_twenty_concurrent_spends_against_five_credits_succeed_exactly_five_time
         profile = BusinessProfile.objects.get(pk=business.pk)  # each thread its own copy
         return services.credits_spend(business=profile, amount=1, key=f"spend:gen-{index}")
 
-    results = _race(20, spend)
+    results = race(20, spend)
 
     succeeded = [r for r in results if isinstance(r, CreditLedgerEntry)]
     refused = [r for r in results if isinstance(r, services.InsufficientCredits)]
@@ -59,14 +36,14 @@ def test_twenty_concurrent_spends_against_five_credits_succeed_exactly_five_time
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_calls_with_the_same_key_move_credits_once(file_sqlite_db):
+def test_concurrent_calls_with_the_same_key_move_credits_once(file_db):
     business = BusinessProfileFactory()
 
     def grant(index: int):
         profile = BusinessProfile.objects.get(pk=business.pk)
         return services.credits_grant(business=profile, amount=7, key="grant:cs_same")
 
-    results = _race(10, grant)
+    results = race(10, grant)
 
     assert all(isinstance(r, CreditLedgerEntry) for r in results), results
     assert {r.pk for r in results} == {CreditLedgerEntry.objects.get().pk}
@@ -76,7 +53,7 @@ def test_concurrent_calls_with_the_same_key_move_credits_once(file_sqlite_db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_mixed_concurrent_spends_grants_and_refunds_keep_the_ledger_exact(file_sqlite_db):
+def test_mixed_concurrent_spends_grants_and_refunds_keep_the_ledger_exact(file_db):
     business = BusinessProfileFactory()
     services.credits_grant(business=business, amount=3, key="grant:start")
 
@@ -88,7 +65,7 @@ def test_mixed_concurrent_spends_grants_and_refunds_keep_the_ledger_exact(file_s
             return services.credits_spend(business=profile, amount=2, key=f"spend:{index}")
         return services.credits_refund(business=profile, amount=1, key=f"refund:{index}")
 
-    results = _race(15, work)
+    results = race(15, work)
 
     assert all(isinstance(r, CreditLedgerEntry | services.InsufficientCredits) for r in results), (
         results
@@ -100,7 +77,7 @@ def test_mixed_concurrent_spends_grants_and_refunds_keep_the_ledger_exact(file_s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_five_concurrent_deliveries_of_one_event_grant_once(file_sqlite_db, fake_stripe):
+def test_five_concurrent_deliveries_of_one_event_grant_once(file_db, fake_stripe):
     import json
 
     from django.test import Client
@@ -137,7 +114,7 @@ def test_five_concurrent_deliveries_of_one_event_grant_once(file_sqlite_db, fake
             .status_code
         )
 
-    statuses = _race(5, deliver)
+    statuses = race(5, deliver)
 
     assert statuses == [200] * 5, statuses
     business.refresh_from_db()

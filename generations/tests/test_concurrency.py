@@ -9,11 +9,8 @@ single-document updates, unique keys) are the same code paths.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connections
 from django.test import override_settings
 
 from accounts.models import BusinessProfile
@@ -22,29 +19,9 @@ from generations.models import Generation, GenerationBatch, GenerationStatus
 from generations.services import Wearer, generation_create
 from generations.tests.conftest import credits_of, grant_credits, product_jpeg
 from modelsnapper.errors import DomainError
+from modelsnapper.testing import race
 
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-
-
-def _race(count: int, work) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -67,7 +44,7 @@ def test_fifty_concurrent_generations_against_twenty_credits_queue_exactly_twent
 
     # The jobs would run at commit on the immediate backend; keep them queued here.
     with override_settings(TASKS=DUMMY_TASKS):
-        results = _race(50, submit)
+        results = race(50, submit)
 
     batches = [r for r in results if isinstance(r, GenerationBatch)]
     refused = [r for r in results if isinstance(r, DomainError)]
@@ -102,7 +79,7 @@ def test_five_concurrent_submits_of_one_form_make_one_batch(file_db, business_al
         )
 
     with override_settings(TASKS=DUMMY_TASKS):
-        results = _race(5, submit)
+        results = race(5, submit)
 
     assert all(isinstance(r, GenerationBatch) for r in results), results
     assert len({r.pk for r in results}) == 1
