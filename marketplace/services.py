@@ -732,6 +732,39 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
     return request
 
 
+def _decide(
+    *,
+    request: ConsentRequest,
+    actor: User,
+    expected: ConsentStatus,
+    status: ConsentStatus,
+    event_type: int,
+    refusal: DomainError,
+    now: datetime,
+    event_details: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """The model's decision on a request: one conditional transition (refused with
+    ``refusal`` when the request is no longer ``expected``), its trail row, then the
+    two whitelists re-synced to the request's current status."""
+    version = _transition(
+        request=request, expected=[expected], now=now, status=status, decided_at=now, **fields
+    )
+    if version is None:
+        raise refusal
+    _event(
+        model_id=actor.pk,
+        business_id=request.business_id,
+        request=request,
+        event_type=event_type,
+        actor=actor,
+        sequence=version,
+        old={"status": expected},
+        new={"status": status, **(event_details or {})},
+    )
+    _sync_membership(request.pk)
+
+
 @transaction.atomic
 def consent_approve(
     *,
@@ -747,33 +780,19 @@ def consent_approve(
     profile = _model_profile(actor)
     if not profile.consent_signed:
         raise DomainError(ERR_RELEASE_FIRST, code="release")
-    version = _transition(
+    _decide(
         request=request,
-        expected=[ConsentStatus.PENDING],
-        now=now,
+        actor=actor,
+        expected=ConsentStatus.PENDING,
         status=ConsentStatus.APPROVED,
-        decided_at=now,
+        event_type=ConsentEventType.APPROVED,
+        refusal=DomainError(ERR_NOT_PENDING, code="not_pending"),
+        now=now,
+        event_details={"allowedCategories": categories, "expiresAt": _iso(expires_at)},
         allowed_categories=categories,
         expires_at=expires_at,
         renewal_prompted_at=None,
     )
-    if version is None:
-        raise DomainError(ERR_NOT_PENDING, code="not_pending")
-    _event(
-        model_id=actor.pk,
-        business_id=request.business_id,
-        request=request,
-        event_type=ConsentEventType.APPROVED,
-        actor=actor,
-        sequence=version,
-        old={"status": ConsentStatus.PENDING},
-        new={
-            "status": ConsentStatus.APPROVED,
-            "allowedCategories": categories,
-            "expiresAt": _iso(expires_at),
-        },
-    )
-    _sync_membership(request.pk)
     name = _model_name(actor.pk)
     limits = ", ".join(categories)
     until = f" until {expires_at:%Y-%m-%d}" if expires_at else ""
@@ -794,26 +813,15 @@ def consent_approve(
 def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
     request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
     now = timezone.now()
-    version = _transition(
+    _decide(
         request=request,
-        expected=[ConsentStatus.PENDING],
-        now=now,
-        status=ConsentStatus.REJECTED,
-        decided_at=now,
-    )
-    if version is None:
-        raise DomainError(ERR_NOT_PENDING, code="not_pending")
-    _event(
-        model_id=actor.pk,
-        business_id=request.business_id,
-        request=request,
-        event_type=ConsentEventType.REJECTED,
         actor=actor,
-        sequence=version,
-        old={"status": ConsentStatus.PENDING},
-        new={"status": ConsentStatus.REJECTED},
+        expected=ConsentStatus.PENDING,
+        status=ConsentStatus.REJECTED,
+        event_type=ConsentEventType.REJECTED,
+        refusal=DomainError(ERR_NOT_PENDING, code="not_pending"),
+        now=now,
     )
-    _sync_membership(request.pk)
     name = _model_name(actor.pk)
     _email_on_commit(
         to=[request.business.email],
@@ -832,26 +840,15 @@ def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
     """The model withdraws an approval; it takes effect at once, queued jobs included."""
     request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
     now = timezone.now()
-    version = _transition(
+    _decide(
         request=request,
-        expected=[ConsentStatus.APPROVED],
-        now=now,
-        status=ConsentStatus.REVOKED,
-        decided_at=now,
-    )
-    if version is None:
-        raise DomainError(ERR_NOT_APPROVED, code="not_approved")
-    _event(
-        model_id=actor.pk,
-        business_id=request.business_id,
-        request=request,
-        event_type=ConsentEventType.REVOKED,
         actor=actor,
-        sequence=version,
-        old={"status": ConsentStatus.APPROVED},
-        new={"status": ConsentStatus.REVOKED},
+        expected=ConsentStatus.APPROVED,
+        status=ConsentStatus.REVOKED,
+        event_type=ConsentEventType.REVOKED,
+        refusal=DomainError(ERR_NOT_APPROVED, code="not_approved"),
+        now=now,
     )
-    _sync_membership(request.pk)
     _refuse_queued_jobs_on_commit(model_user_id=actor.pk, business_user_id=request.business_id)
     name = _model_name(actor.pk)
     _email_on_commit(
