@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test lint format migrate seed check-mongo check-mongo-queries benchmark clean
+.PHONY: install run worker test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark clean
 
 install: $(STAMP)
 
@@ -40,6 +40,14 @@ worker: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The whole suite with the clock moved to calendar edges, then in a far time zone.
+test-clock: install
+	PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-clock
+
+# The whole suite in Mongo mode against SecantusDB (a wire-compatible test server).
+test-mongo: install
+	PYTEST_ARGS="$(PYTEST_ARGS)" scripts/test-mongo
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,11 +2,130 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from datetime import datetime
 
 os.environ.setdefault("DJANGO_ENV", "test")
 
 import pytest
+
+# `make test-clock` runs the whole suite with the clock moved here (ISO 8601 with an
+# offset, e.g. 2028-02-29T12:00:00+00:00) through time-machine; it keeps ticking.
+TEST_NOW_ENV = "MODELSNAPPER_TEST_NOW"
+_clock: dict[str, object] = {}
+
+
+def pytest_configure(config):
+    raw = os.environ.get(TEST_NOW_ENV, "").strip()
+    if not raw:
+        return
+    import time_machine
+
+    destination = datetime.fromisoformat(raw)
+    if destination.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW_ENV} needs a UTC offset, got {raw!r}")
+    traveller = time_machine.travel(destination, tick=True)
+    traveller.start()
+    _clock["traveller"] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = _clock.pop("traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    if "traveller" in _clock:
+        return f"clock moved by time-machine to {os.environ[TEST_NOW_ENV]}"
+    return None
+
+
+@contextlib.contextmanager
+def real_clock():
+    """Code that another clock will judge (a certificate c2pa-rs checks against the
+    machine's real time) runs on the real clock; the moved clock then carries on."""
+    traveller = _clock.get("traveller")
+    if traveller is None:
+        yield
+        return
+    import time
+    from datetime import timedelta
+
+    import time_machine
+
+    moved_now, started = datetime.now().astimezone(), time.perf_counter()
+    traveller.stop()
+    try:
+        yield
+    finally:
+        elapsed = timedelta(seconds=time.perf_counter() - started)
+        traveller = time_machine.travel(moved_now + elapsed, tick=True)
+        traveller.start()
+        _clock["traveller"] = traveller
+
+
+BACKEND_MARKERS = {
+    "sql_only": "SQL only",
+    "mongo_only": "Mongo only",
+}
+
+
+def _backend_is_mongo() -> bool:
+    from django.conf import settings
+
+    return bool(settings.USE_MONGODB)
+
+
+def pytest_collection_modifyitems(config, items):
+    """``sql_only``/``mongo_only`` tests are skipped in the other mode, with their reason.
+
+    A test carries one of these only when it is tied to one backend by its nature (it
+    introspects SQLite columns, it needs the database task queue, it checks what a
+    rollback undoes). Every other test runs on both backends; a marker without a
+    reason is an error, so no exclusion goes unexplained.
+    """
+    other = "sql_only" if _backend_is_mongo() else "mongo_only"
+    for item in items:
+        for name in BACKEND_MARKERS:
+            marker = item.get_closest_marker(name)
+            if marker is None:
+                continue
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            if not reason:
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{name} needs a reason")
+            if name == other:
+                item.add_marker(pytest.mark.skip(reason=f"{BACKEND_MARKERS[name]}: {reason}"))
+
+
+@pytest.fixture
+def tasks_held(settings):
+    """Jobs are enqueued but never run: the dummy task backend records them.
+
+    Tests of what happens to a *queued* job use this instead of relying on SQLite's
+    transaction timing (on MongoDB ``on_commit`` runs at once, and the immediate test
+    backend would run the job before the test could touch it).
+    """
+    from django_tasks import task_backends
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    held = task_backends["default"]
+    held.clear()
+    yield held
+
+
+@pytest.fixture
+def tasks_run_at_once(settings, tasks_held):
+    """A switch for tests under ``tasks_held``: once called, what is enqueued from then
+    on runs at once, as the test settings' immediate backend does."""
+
+    def switch() -> None:
+        settings.TASKS = {
+            "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+        }
+
+    return switch
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +155,26 @@ def _c2pa_local_dir(settings, tmp_path):
     settings.C2PA_LOCAL_DIR = tmp_path / "c2pa"
     settings.C2PA_SIGN_CERT = ""
     settings.C2PA_SIGN_KEY = ""
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _certificates_on_the_real_clock(monkeypatch):
+    """With the clock moved, local signing certificates are still made on the real one:
+    c2pa-rs (Rust) checks their validity against the machine's clock, which
+    time-machine does not move. Outside ``make test-clock`` this does nothing."""
+    if "traveller" not in _clock:
+        yield
+        return
+    from generations import provenance
+
+    make = provenance._make_local_signer
+
+    def on_the_real_clock():
+        with real_clock():
+            return make()
+
+    monkeypatch.setattr(provenance, "_make_local_signer", on_the_real_clock)
     yield
 
 
@@ -134,7 +273,9 @@ def screenshot(browser_page):
 
 @pytest.fixture
 def file_db(transactional_db, tmp_path):
-    """A file SQLite database for tests that need a second process or real threads.
+    """A database that real threads and other processes share: its SQLite path, or None.
+
+    On MongoDB the test database is already on a server, so this is a no-op. On SQLite:
 
     pytest-django's SQLite test database lives in memory (shared cache): another
     process cannot see it, and a second writer thread fails at once with "database
@@ -147,7 +288,11 @@ def file_db(transactional_db, tmp_path):
     from django.db import connections
 
     connection = connections["default"]
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    if connection.vendor == "mongodb":
+        # A MongoDB server already serves every thread and process: nothing to copy.
+        yield None
+        return
+    if not connection.is_in_memory_db():
         pytest.skip("needs the SQLite test database")
     connection.ensure_connection()
     memory_name = connection.settings_dict["NAME"]

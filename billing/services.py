@@ -22,8 +22,8 @@ balance vs. the sum of APPLIED rows) and ``check_ledgers --repair``
 (``ledger_repair``) decides from the balance whether it was applied. On SQL the
 whole movement is also inside ``transaction.atomic()`` so a crash rolls back;
 on MongoDB ``atomic()`` is a no-op and the ordering alone carries the guarantee.
-``balanceAfter`` is exact on SQLite (the write lock is held for the movement) and
-best effort on MongoDB (read right after the update).
+``balanceAfter`` is exact on both: the conditional update returns the balance it
+left (``modelsnapper.counters.add_and_read``).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from billing.models import (
     Package,
     StripeEvent,
 )
+from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -188,22 +189,21 @@ def _move(
                     entry.save(force_insert=True)
             except IntegrityError:
                 continue  # another call holds this key: wait for it above
-            target = BusinessProfile.objects.filter(pk=business_id)
-            if delta < 0:
-                # The guard and the write are one single-document update.
-                moved = target.filter(ai_credits__gte=-delta).update(
-                    ai_credits=F("ai_credits") - (-delta)
-                )
-            else:
-                moved = target.update(ai_credits=F("ai_credits") + delta)
-            if moved == 0:
+            # The guard, the write and the balance it leaves are one single-document step.
+            balance_after = add_and_read(
+                BusinessProfile,
+                match={"pk": business_id},
+                field="ai_credits",
+                delta=delta,
+                at_least=-delta if delta < 0 else None,
+            )
+            if balance_after is None:
                 # Refused (or no such business): the movement never happened.
                 CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).delete()
                 balance = _balance(business_id)
                 if balance is None:
                     raise DomainError(ERR_NO_BUSINESS, code="no_business")
                 raise InsufficientCredits(missing=max(1, -delta - balance))
-            balance_after = _balance(business_id)
             CreditLedgerEntry.objects.filter(pk=entry.pk).update(
                 state=LedgerState.APPLIED, balance_after=balance_after
             )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models.functions import TruncDay
 from django.http import Http404
 
 from accounts.models import BusinessProfile, ModelProfile, User
@@ -220,29 +220,24 @@ CHART_BOTTOM = 24  # room for labels
 def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any]:
     """Royalties per month (or per day when they all fall in one month), as SVG bars.
 
-    Summed by the database (one grouped query per granularity), so the page costs the
-    same for a model with ten uses or ten thousand.
+    One grouped query by day serves both views: the months are summed from the days
+    here, so the page makes the same queries however its rows fall on the calendar,
+    and costs the same for a model with ten uses or ten thousand.
     """
-    lines = Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
-
-    def totals(trunc) -> list[tuple[Any, Decimal]]:
-        return list(
-            lines.annotate(bucket=trunc("generated_at"))
-            .values("bucket")
-            .annotate(amount=Sum("royalty_paid"))
-            .order_by("bucket")
-            .values_list("bucket", "amount")
-        )
-
-    rows = totals(TruncMonth)
-    if not rows:
+    days = list(
+        Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
+        .annotate(day=TruncDay("generated_at"))
+        .values("day")
+        .annotate(amount=Sum("royalty_paid"))
+        .order_by("day")
+        .values_list("day", "amount")
+    )
+    if not days:
         return {"bars": [], "by": "month", "width": CHART_WIDTH, "height": CHART_HEIGHT}
-    by_day = len(rows) == 1
-    if by_day:
-        rows = totals(TruncDay)
+    by_day = len({(day.year, day.month) for day, _ in days}) == 1
     buckets: OrderedDict[str, Decimal] = OrderedDict()
-    for when, amount in rows:
-        label = when.strftime("%d %b") if by_day else when.strftime("%b %Y")
+    for day, amount in days:
+        label = day.strftime("%d %b") if by_day else day.strftime("%b %Y")
         buckets[label] = (buckets.get(label, Decimal("0.00")) + Decimal(amount)).quantize(CENT)
     peak = max(buckets.values()) or Decimal("1")
     slot = CHART_WIDTH / len(buckets)

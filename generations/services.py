@@ -42,6 +42,7 @@ from generations.models import (
     RoyaltyLedger,
 )
 from marketplace.models import ConsentEventType
+from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory
 
@@ -476,14 +477,14 @@ def royalty_credit(*, generation: Generation) -> RoyaltyLedger:
                 )
         except IntegrityError:
             return RoyaltyLedger.objects.get(key=key)
-        moved = ModelProfile.objects.filter(user_id=generation.model_id).update(
-            royalty_balance=F("royalty_balance") + ROYALTY_PER_GENERATION
+        balance = add_and_read(
+            ModelProfile,
+            match={"user_id": generation.model_id},
+            field="royalty_balance",
+            delta=ROYALTY_PER_GENERATION,
         )
-        if not moved:
+        if balance is None:
             raise RuntimeError(f"No model profile for user {generation.model_id}")
-        balance = ModelProfile.objects.filter(user_id=generation.model_id).values_list(
-            "royalty_balance", flat=True
-        )[0]
         RoyaltyLedger.objects.filter(pk=entry.pk).update(balance_after=balance)
         entry.balance_after = balance
     return entry
@@ -839,11 +840,11 @@ def generation_take_down(*, generation: Generation, actor: User) -> Generation:
         is_frozen=False,
         error_message="Taken down after review.",
     )
-    # The files go once the state change is committed (never a "succeeded" row
-    # pointing at deleted files).
-    transaction.on_commit(lambda: [delete_private(key) for key in keys])
     generation.refresh_from_db()
     _trail(generation, ConsentEventType.PHOTO_TAKEN_DOWN, actor)
+    # The files go once every write above is committed (never a "succeeded" row
+    # pointing at deleted files). Registered last: in Mongo mode on_commit runs at once.
+    transaction.on_commit(lambda: [delete_private(key) for key in keys])
     return generation
 
 

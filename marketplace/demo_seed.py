@@ -8,7 +8,6 @@ import contextlib
 from accounts.models import ModelProfile, User
 from marketplace import services
 from marketplace.avatar_art import DEMO_AVATARS, AvatarStyle, avatar_jpeg_bytes
-from marketplace.selectors import current_release
 from modelsnapper.errors import DomainError
 
 DEMO_LEGAL_NAME = "Demo Model Mia"
@@ -25,8 +24,8 @@ def seed_model_likeness(user: User) -> None:
     ]
     for style in styles[len(profile.reference_images) : services.MIN_REFERENCE_PHOTOS]:
         services.reference_photo_add(actor=user, upload=avatar_jpeg_bytes(style))
-    release = current_release()
-    if release is not None and not ModelProfile.objects.get(user_id=user.pk).consent_signed:
+    release = services.release_ensure_initial()
+    if not ModelProfile.objects.get(user_id=user.pk).consent_signed:
         # DomainError here means it is already signed (a rerun).
         with contextlib.suppress(DomainError):
             services.release_sign(

@@ -429,7 +429,6 @@ def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
     except Exception:
         _delete_photo_files(key)
         raise
-    transaction.on_commit(lambda: _delete_photo_files(old_key))
     _event(
         model_id=actor.pk,
         event_type=ConsentEventType.REFERENCE_PHOTO_REPLACED,
@@ -437,6 +436,8 @@ def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
         old={"photo": photo_id},
         new={"photo": photo_id_for(key)},
     )
+    # Last, after every write: in Mongo mode on_commit runs at once.
+    transaction.on_commit(lambda: _delete_photo_files(old_key))
     return key
 
 
@@ -453,13 +454,14 @@ def reference_photo_delete(*, actor: User, photo_id: str) -> None:
         return [k for k in keys if k != old_key]
 
     _cas_list(ModelProfile, profile.pk, "reference_images", remove)
-    transaction.on_commit(lambda: _delete_photo_files(old_key))
     _event(
         model_id=actor.pk,
         event_type=ConsentEventType.REFERENCE_PHOTO_DELETED,
         actor=actor,
         old={"photo": photo_id},
     )
+    # Last, after every write: in Mongo mode on_commit runs at once.
+    transaction.on_commit(lambda: _delete_photo_files(old_key))
 
 
 # --- standing usage limits ------------------------------------------------------------------
@@ -527,6 +529,29 @@ def release_publish(*, actor: User | None, title: str, text: str) -> LikenessRel
         except IntegrityError:
             continue  # another admin published the same number: take the next
     raise DomainError(ERR_CONCURRENT, code="concurrent")
+
+
+def release_ensure_initial() -> LikenessRelease:
+    """The newest release, publishing version 1 first when there is none.
+
+    Migration 0003 seeds version 1, but a ``flush`` (tests, a reset demo database)
+    removes it; ``seed_demo`` calls this instead of relying on the migration's row.
+    ``get_or_create`` on the unique version makes two concurrent calls publish once.
+    """
+    from marketplace.release_text import RELEASE_V1_TEXT, RELEASE_V1_TITLE
+
+    latest = LikenessRelease.objects.order_by("-version").first()
+    if latest is not None:
+        return latest
+    release, _ = LikenessRelease.objects.get_or_create(
+        version=1,
+        defaults={
+            "title": RELEASE_V1_TITLE,
+            "text": RELEASE_V1_TEXT,
+            "text_sha256": text_hash(RELEASE_V1_TEXT),
+        },
+    )
+    return release
 
 
 @dataclass(frozen=True)

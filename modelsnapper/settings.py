@@ -303,6 +303,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# Confirmation keys are random strings stored in account_emailconfirmation, not HMACs:
+# allauth's HMAC key JSON-encodes the EmailAddress pk, which is an ObjectId in Mongo
+# mode ("Object of type ObjectId is not JSON serializable": every sign-up answered 500).
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {

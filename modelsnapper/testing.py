@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import connections
 
@@ -30,3 +32,19 @@ def race(count: int, work: Callable[[int], Any], *, timeout: float = 120) -> lis
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+def subprocess_database_env(db_path: Path | None) -> dict[str, str]:
+    """Environment that points a child process (a worker) at this test's database.
+
+    ``db_path`` is the ``file_db`` fixture's value: a SQLite file, or None on MongoDB,
+    where the child connects to the same server and test database.
+    """
+    from django.conf import settings
+
+    if db_path is not None:
+        return {"DATABASE_URL": f"sqlite:///{db_path}"}
+    database = settings.DATABASES["default"]
+    parsed = urlsplit(database["HOST"])
+    uri = urlunsplit(parsed._replace(path=f"/{database['NAME']}"))
+    return {"MONGODB_URI": uri, "REDIS_URL": settings.REDIS_URL}

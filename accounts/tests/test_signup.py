@@ -118,3 +118,21 @@ def test_password_reset_link_sets_a_new_password(client, business_alice):
     assert response.status_code == 302
     business_alice.refresh_from_db()
     assert business_alice.check_password("n3w-passphrase-xyz")
+
+
+def test_a_user_left_unverified_by_a_failed_signup_can_still_verify(client):
+    """The old Mongo-mode bug answered 500 after the user and the address were written
+    (no rollback there). Signing in again sends a working link, and it verifies."""
+    user = User.objects.create_user(email="halfmade@shop.test", password=PASSWORD, role="MODEL")
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+
+    login = client.post(
+        reverse("account_login"), {"login": "halfmade@shop.test", "password": PASSWORD}
+    )
+
+    assert login.status_code == 302
+    assert len(mail.outbox) == 1
+    response = client.post(confirmation_link(mail.outbox[0].body))
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+    assert User.objects.filter(email="halfmade@shop.test").count() == 1

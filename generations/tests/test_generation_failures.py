@@ -27,7 +27,8 @@ from generations.tests.conftest import (
     royalty_of,
 )
 
-pytestmark = pytest.mark.django_db
+# Jobs stay queued until a test runs them (see the tasks_held fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_held")]
 
 
 class FakeFashn(BaseHTTPRequestHandler):
@@ -175,18 +176,25 @@ def test_an_unconfigured_engine_fails_the_job_and_refunds(settings, business_ali
 
 
 def test_a_passing_engine_error_queues_the_job_again_and_a_later_run_succeeds(
-    fashn, business_alice, model_mia, mia_approves_alice, django_capture_on_commit_callbacks
+    fashn,
+    business_alice,
+    model_mia,
+    mia_approves_alice,
+    tasks_held,
+    django_capture_on_commit_callbacks,
 ):
     fashn.scenario = "time_out"
     generation = _queue_one(business_alice, Wearer("model", model_mia.pk))
+    tasks_held.clear()
 
-    with django_capture_on_commit_callbacks(execute=False) as retries:
+    with django_capture_on_commit_callbacks(execute=True):
         assert generation_run(generation_id=generation.pk) == GenerationStatus.QUEUED
 
     generation.refresh_from_db()
     assert generation.status == GenerationStatus.QUEUED
     assert generation.error_message.startswith("Retrying:")
-    assert len(retries) == 1  # the retry is enqueued after commit
+    (retry,) = tasks_held.results  # the job is enqueued again, once
+    assert retry.args == [generation.pk] or retry.args == (generation.pk,)
     assert credits_of(business_alice) == 0  # still going to run: no refund
 
     fashn.scenario = "ok"

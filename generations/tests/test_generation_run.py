@@ -31,11 +31,12 @@ from generations.tests.conftest import (
 )
 from modelsnapper.storage import read_private
 
-pytestmark = pytest.mark.django_db
+# Jobs stay queued until a test runs them (see the tasks_held fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_held")]
 
 
 def _queue(user, wearer: Wearer, count: int = 1, category: str = "top") -> list[Generation]:
-    """Create a batch without running it (the on-commit enqueue never fires here)."""
+    """Create a batch without running it (``tasks_held``: the enqueued jobs wait)."""
     batch = generation_create(
         business=BusinessProfile.objects.select_related("package").get(user_id=user.pk),
         wearer=wearer,
@@ -319,7 +320,7 @@ def test_a_job_claimed_too_many_times_is_given_up_and_refunded(business_alice, a
     assert credits_of(business_alice) == 1
 
 
-def test_stale_jobs_are_enqueued_again_and_finish(business_alice, avatar):
+def test_stale_jobs_are_enqueued_again_and_finish(business_alice, avatar, tasks_run_at_once):
     grant_credits(business_alice, 2)
     lost, died = _queue(business_alice, Wearer("avatar", avatar.pk), count=2)
     Generation.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
@@ -329,7 +330,8 @@ def test_stale_jobs_are_enqueued_again_and_finish(business_alice, avatar):
         attempts=1,
     )
 
-    # The immediate backend runs what is enqueued at once.
+    # From here the immediate backend runs what is enqueued at once.
+    tasks_run_at_once()
     assert generations_requeue_stale() == 2
 
     assert set(Generation.objects.values_list("status", flat=True)) == {GenerationStatus.SUCCEEDED}
@@ -370,7 +372,7 @@ def test_withdrawing_the_release_refuses_every_queued_job_of_that_model(
     assert credits_of(business_alice) == 2
 
 
-def test_the_requeue_command_enqueues_stale_jobs(business_alice, avatar):
+def test_the_requeue_command_enqueues_stale_jobs(business_alice, avatar, tasks_run_at_once):
     from django.core.management import call_command
 
     grant_credits(business_alice, 1)
@@ -379,6 +381,7 @@ def test_the_requeue_command_enqueues_stale_jobs(business_alice, avatar):
         created_at=timezone.now() - timedelta(hours=1)
     )
 
+    tasks_run_at_once()
     call_command("requeue_generations")
 
     assert Generation.objects.get(pk=generation.pk).status == GenerationStatus.SUCCEEDED

@@ -21,6 +21,7 @@ from accounts.models import BusinessProfile
 from generations.models import Generation, GenerationStatus, RoyaltyLedger
 from generations.services import Wearer, generation_create
 from generations.tests.conftest import credits_of, grant_credits, photo_upload, royalty_of
+from modelsnapper.testing import subprocess_database_env
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
@@ -95,7 +96,7 @@ def test_a_generation_runs_through_rq_with_a_burst_worker_and_a_duplicate_does_n
     assert credits_of(business_alice) == 1
 
 
-def _worker_env(db_path: Path, **extra: str) -> dict[str, str]:
+def _worker_env(db_path: Path | None, **extra: str) -> dict[str, str]:
     """Environment for a worker process sharing this test's database, media and signer."""
     from generations.provenance import LOCAL_CHAIN_FILE, LOCAL_KEY_FILE, ensure_local_signer
 
@@ -105,10 +106,10 @@ def _worker_env(db_path: Path, **extra: str) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in {"MONGODB_URI", "REDIS_URL", "DATABASE_URL", "AWS_STORAGE_BUCKET_NAME"}
     }
+    env.update(subprocess_database_env(db_path))
     env.update(
         DJANGO_ENV="test",
         TASKS_REAL_BACKEND="1",
-        DATABASE_URL=f"sqlite:///{db_path}",
         MEDIA_ROOT=str(django_settings.MEDIA_ROOT),
         C2PA_SIGN_CERT=str(Path(django_settings.C2PA_LOCAL_DIR) / LOCAL_CHAIN_FILE),
         C2PA_SIGN_KEY=str(Path(django_settings.C2PA_LOCAL_DIR) / LOCAL_KEY_FILE),
@@ -154,6 +155,7 @@ def test_an_rqworker_process_runs_a_batch_end_to_end(
         assert (settings.MEDIA_ROOT / generation.output_s3_url).is_file()
 
 
+@pytest.mark.sql_only(reason="django-tasks-db is the SQL-mode queue; Mongo mode runs jobs on Redis")
 def test_a_db_worker_process_runs_a_batch_end_to_end(
     file_db, business_alice, model_mia, mia_approves_alice, settings
 ):

@@ -21,7 +21,8 @@ from generations.services import generation_run, generation_settle
 from generations.tests.conftest import credits_of, grant_credits, product_jpeg, royalty_of
 from modelsnapper.storage import save_private
 
-pytestmark = pytest.mark.django_db
+# Jobs stay queued until a test runs them (see the tasks_held fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_held")]
 
 
 def _unpaid_generation(business_user, *, product_key: str, **fields) -> Generation:

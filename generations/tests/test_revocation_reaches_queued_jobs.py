@@ -12,7 +12,8 @@ from generations.services import Wearer
 from generations.tests.conftest import credits_of, grant_credits
 from generations.tests.test_generation_run import _assert_ledgers_hold, _queue
 
-pytestmark = pytest.mark.django_db
+# Jobs stay queued until a test runs them (see the tasks_held fixture).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_held")]
 
 
 def test_revoking_consent_refuses_and_refunds_the_pairs_queued_jobs(

@@ -157,6 +157,22 @@ def test_a_business_cannot_report(client, business_alice, mia_uses):
     assert not Generation.objects.filter(is_frozen=True).exists()
 
 
+@pytest.mark.sql_only(reason="checks the files wait for COMMIT; Mongo mode has no transaction")
+def test_take_down_keeps_the_files_until_the_commit(
+    admin_ada, mia_uses, django_capture_on_commit_callbacks
+):
+    generation = mia_uses[0]
+    keys = [generation.output_s3_url, generation.thumbnail_s3_url]
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        generation_take_down(generation=generation, actor=admin_ada)
+
+    assert all(exists_private(k) for k in keys)
+    for callback in callbacks:
+        callback()
+    assert not any(exists_private(k) for k in keys)
+
+
 def test_take_down_deletes_the_files_and_both_sides_see_it(
     client, business_alice, model_mia, admin_ada, mia_uses, django_capture_on_commit_callbacks
 ):
@@ -165,12 +181,8 @@ def test_take_down_deletes_the_files_and_both_sides_see_it(
     generation = mia_uses[0]
     keys = [generation.output_s3_url, generation.thumbnail_s3_url]
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         generation_take_down(generation=generation, actor=admin_ada)
-    # The files are deleted only after the state change is committed.
-    assert all(exists_private(k) for k in keys)
-    for callback in callbacks:
-        callback()
 
     generation.refresh_from_db()
     assert generation.status == GenerationStatus.TAKEN_DOWN
@@ -243,22 +255,63 @@ def test_admin_pages_open(client, admin_ada, mia_uses):
     assert page.status_code == 200
 
 
+def _use_on(generation: Generation, when) -> None:
+    Generation.objects.filter(pk=generation.pk).update(generated_at=when)
+
+
 def test_the_chart_has_one_bar_per_month_with_the_monthly_total(model_mia, mia_uses):
     from datetime import UTC, datetime
 
     from generations.selectors import royalty_chart_for
 
-    Generation.objects.filter(pk=mia_uses[0].pk).update(
-        generated_at=datetime(2026, 9, 3, 12, tzinfo=UTC)
-    )
-    mia_uses[1].refresh_from_db()
+    _use_on(mia_uses[0], datetime(2026, 9, 3, 12, tzinfo=UTC))
+    _use_on(mia_uses[1], datetime(2026, 10, 1, 0, 5, tzinfo=UTC))
 
     chart = royalty_chart_for(user=model_mia)
 
     assert chart["by"] == "month"
-    this_month = mia_uses[1].generated_at.strftime("%b %Y")
     assert [(bar.label, bar.amount) for bar in chart["bars"]] == [
         ("Sep 2026", Decimal("1.00")),
-        (this_month, Decimal("1.00")),
+        ("Oct 2026", Decimal("1.00")),
     ]
     assert all(bar.height > 0 for bar in chart["bars"])
+
+
+def test_the_chart_shows_days_when_every_use_falls_in_one_month(model_mia, mia_uses):
+    from datetime import UTC, datetime
+
+    from generations.selectors import royalty_chart_for
+
+    _use_on(mia_uses[0], datetime(2028, 2, 28, 23, 30, tzinfo=UTC))
+    _use_on(mia_uses[1], datetime(2028, 2, 29, 12, 0, tzinfo=UTC))
+
+    chart = royalty_chart_for(user=model_mia)
+
+    assert chart["by"] == "day"
+    assert [(bar.label, bar.amount) for bar in chart["bars"]] == [
+        ("28 Feb", Decimal("1.00")),
+        ("29 Feb", Decimal("1.00")),
+    ]
+
+
+def test_the_royalties_page_costs_the_same_queries_however_uses_fall_on_the_calendar(
+    client, model_mia, mia_uses
+):
+    """The 1-December bug: one month took an extra by-day query, two months did not."""
+    from datetime import UTC, datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(model_mia)
+    counts = []
+    for first, second in [
+        (datetime(2026, 11, 30, 23, 59, tzinfo=UTC), datetime(2026, 12, 1, 0, 1, tzinfo=UTC)),
+        (datetime(2026, 12, 1, 0, 1, tzinfo=UTC), datetime(2026, 12, 1, 0, 2, tzinfo=UTC)),
+    ]:
+        _use_on(mia_uses[0], first)
+        _use_on(mia_uses[1], second)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("generations:royalties")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] > 0, counts

@@ -90,10 +90,10 @@ def test_submitting_makes_a_batch_and_shows_its_progress(client, alice_batch, bu
     assert all(item["thumbnail_url"] for item in status["items"])
 
 
-def test_status_of_queued_jobs_reports_work_in_progress(client, business_alice, avatar):
+def test_status_of_queued_jobs_reports_work_in_progress(client, business_alice, avatar, tasks_held):
     grant_credits(business_alice, 3)
     client.force_login(business_alice)
-    # No on-commit capture: the jobs stay queued, as when the worker has not picked them up.
+    # The jobs stay queued, as when the worker has not picked them up.
     response = _post_new(client, f"avatar:{avatar.pk}", photos=[photo_upload() for _ in range(3)])
     batch = GenerationBatch.objects.get()
     assert response["Location"] == reverse("generations:batch", args=[batch.pk])

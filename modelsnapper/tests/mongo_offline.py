@@ -192,6 +192,14 @@ class WireCollection:
         self.wire.calls.append((self.name, "update_many", (criteria, update)))
         return _Result(matched_count=self.wire.matched.get(self.name, 1))
 
+    def find_one_and_update(self, criteria, update, projection=None, **options) -> dict | None:
+        # The guarded increment of modelsnapper.counters: answers the document after
+        # the update (the first of ``documents``), or None when the guard matched nothing.
+        self.wire.calls.append((self.name, "find_one_and_update", (criteria, update)))
+        if not self.wire.matched.get(self.name, 1):
+            return None
+        return dict(self.wire.documents.get(self.name, [{}])[0])
+
     def insert_many(self, documents, session=None) -> _Result:
         # pymongo gives a document without _id a fresh ObjectId, client-side.
         documents = [{"_id": ObjectId(), **doc} for doc in documents]
@@ -206,8 +214,9 @@ class WireCollection:
 class MongoWire:
     """The pymongo edge of the offline connection, recorded call by call.
 
-    ``documents`` answers every ``aggregate`` on a collection; ``matched`` is the
-    ``matched_count`` of ``update_many`` (default 1). Our services and selectors
+    ``documents`` answers every ``aggregate`` (and ``find_one_and_update``) on a
+    collection; ``matched`` is the ``matched_count`` of ``update_many`` (default 1;
+    0 also makes ``find_one_and_update`` match nothing). Our services and selectors
     run unchanged, routed to the offline alias by ``RouteToOfflineMongo``; the
     test reads what they sent.
     """
@@ -288,6 +297,14 @@ class FakeDDLCollection:
     def aggregate(self, pipeline, session=None) -> _Cursor:
         self.database.log.append((self.name, "aggregate", pipeline))
         return _Cursor([])
+
+    def find_one_and_update(self, criteria, update, projection=None, **options) -> dict | None:
+        # The guarded increment of modelsnapper.counters: answers the document after
+        # the update (the first of ``documents``), or None when the guard matched nothing.
+        self.wire.calls.append((self.name, "find_one_and_update", (criteria, update)))
+        if not self.wire.matched.get(self.name, 1):
+            return None
+        return dict(self.wire.documents.get(self.name, [{}])[0])
 
     def insert_many(self, documents, session=None) -> _Result:
         # pymongo gives a document without _id a fresh ObjectId, client-side.

@@ -95,8 +95,10 @@ def test_seed_demo_is_idempotent():
     assert business.ai_credits == 20  # granted once, under one ledger key
 
 
-@pytest.mark.django_db
-def test_the_demo_business_finds_the_demo_model_in_the_directory(client):
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_business_finds_the_demo_model_in_the_directory_even_after_a_flush(client):
+    # flush also removes the release version 1 that migration 0003 seeded.
+    call_command("flush", interactive=False, verbosity=0)
     call_command("seed_demo")
     client.login(email="business@demo.modelsnapper.test", password="demo-business-pass-1")
 

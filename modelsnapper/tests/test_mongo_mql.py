@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -17,7 +16,6 @@ from bson import Decimal128, ObjectId
 from django.apps import apps
 from django.db import connections
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
-from django.utils import timezone
 from pymongo import ASCENDING
 
 from accounts.models import BusinessProfile, ModelProfile, User
@@ -33,7 +31,7 @@ from modelsnapper.tests.mongo_offline import (
     index_spec,
     model_index_documents,
 )
-from modelsnapper.tests.seed_schema import SEED
+from modelsnapper.tests.seed_schema import BSON_TYPES, SEED, seed_instances
 
 OUR_APPS = ("accounts", "marketplace", "billing", "generations")
 OID = "5f1d7f0e0a3b4c5d6e7f8091"
@@ -180,7 +178,10 @@ def test_contains_id_with_a_malformed_id_matches_nothing(mongo):
 
 
 def test_list_fields_are_native_arrays_on_mongodb_and_json_text_on_sqlite(mongo):
-    mongo_connection, sqlite_connection = connections[mongo], connections["default"]
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+
+    # A bare SQLite wrapper (never connected): the fields choose storage by vendor.
+    mongo_connection, sqlite_connection = connections[mongo], SQLiteWrapper({"NAME": ":memory:"})
     ids = ObjectIdListField()
     strings = StringListField()
     assert ids.get_db_prep_value([OID, ObjectId(OTHER_OID)], mongo_connection) == [
@@ -228,55 +229,9 @@ def test_money_is_decimal128_and_line_items_are_embedded_documents(mongo):
     assert generation["modelId"] is None
 
 
-def _seed_instances() -> dict:
-    """One unsaved object per seed collection, every seed field given a value."""
-    from billing.models import Package
-    from marketplace.models import AIAvatar
-
-    now = timezone.now()
-    return {
-        "users": User(email="mia@models.test", role="MODEL", clerk_id="user_1"),
-        "business_profiles": BusinessProfile(
-            user_id=OID,
-            business_name="Alice Boutique",
-            stripe_customer_id="cus_1",
-            package_id=OTHER_OID,
-            approved_models=[OTHER_OID],
-        ),
-        "model_profiles": ModelProfile(
-            user_id=OID, name="Mia", reference_images=["a.jpg"], approved_businesses=[OID]
-        ),
-        "consent_requests": ConsentRequest(business_id=OID, model_id=OTHER_OID),
-        "generations": Generation(user_id=OID, model_id=OTHER_OID, model_type="HUMAN_MODEL"),
-        "packages": Package(stripe_price_id="price_1", name="STARTER TIER", ai_credits_granted=10),
-        "ai_avatars": AIAvatar(name="AI Model Sophia", s3_url="avatars/sophia.png"),
-        "invoices": Invoice(
-            user_id=OID,
-            stripe_invoice_id="in_1",
-            invoice_number="MS-0001",
-            period_start=now,
-            period_end=now,
-            paid_at=now,
-            line_items=[{"description": "Starter", "amount": 4900}],
-        ),
-    }
-
-
-BSON_TYPES = {
-    "ObjectId": (ObjectId,),
-    "String": (str,),
-    "Number": (int, Decimal128),  # int includes bson.Int64; never float
-    "Boolean": (bool,),
-    "Date": (datetime,),
-    "Array<ObjectId>": (list,),
-    "Array<String>": (list,),
-    "Array (Embedded)": (list,),
-}
-
-
 @pytest.mark.parametrize("collection", sorted(SEED))
 def test_a_saved_document_carries_every_seed_field_with_the_seed_type(mongo, collection):
-    instance = _seed_instances()[collection]
+    instance = seed_instances(OID, OTHER_OID)[collection]
     assert instance._meta.db_table == collection
     document = compile_insert(instance, mongo)
     for field, (seed_type, _indexing) in SEED[collection].items():
@@ -357,12 +312,11 @@ def test_credits_spend_sends_one_conditional_update_and_a_ledger_row(wire):
     wire.documents["business_profiles"] = [{"aiCredits": 4}]
     business = BusinessProfile(id=OID, user_id=OTHER_OID, ai_credits=5)
     entry = credits_spend(business=business, amount=1, key="spend:g1")
-    assert wire.sent("business_profiles", "update_many") == [
-        (
-            {"$and": [{"_id": ObjectId(OID)}, {"aiCredits": {"$gte": 1}}]},
-            [{"$set": {"aiCredits": {"$subtract": ["$aiCredits", {"$literal": 1}]}}}],
-        )
+    # Guard, decrement and the balance it leaves: one findOneAndUpdate.
+    assert wire.sent("business_profiles", "find_one_and_update") == [
+        ({"_id": ObjectId(OID), "aiCredits": {"$gte": 1}}, {"$inc": {"aiCredits": -1}})
     ]
+    assert wire.sent("business_profiles", "update_many") == []
     (ledger_row,) = [doc for docs in wire.sent("credit_ledger", "insert_many") for doc in docs]
     assert ledger_row["key"] == "spend:g1"
     assert ledger_row["delta"] == -1
@@ -391,11 +345,8 @@ def test_royalty_credit_sends_a_decimal128_increment_keyed_by_the_generation(wir
     wire.documents["model_profiles"] = [{"royaltyBalance": Decimal128("1.00")}]
     generation = Generation(id=OTHER_OID, user_id=OTHER_OID, model_id=OID, model_type="HUMAN_MODEL")
     royalty_credit(generation=generation)
-    assert wire.sent("model_profiles", "update_many") == [
-        (
-            {"userId": ObjectId(OID)},
-            [{"$set": {"royaltyBalance": {"$add": ["$royaltyBalance", Decimal128("1.00")]}}}],
-        )
+    assert wire.sent("model_profiles", "find_one_and_update") == [
+        ({"userId": ObjectId(OID)}, {"$inc": {"royaltyBalance": Decimal128("1.00")}})
     ]
     ((row,),) = wire.sent("royalty_ledger", "insert_many")
     assert row["key"] == f"royalty:{OTHER_OID}"

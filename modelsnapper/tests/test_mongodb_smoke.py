@@ -17,7 +17,6 @@ from decimal import Decimal
 
 import pytest
 from bson import Decimal128, ObjectId
-from django.conf import settings
 from django.db import IntegrityError, connection
 from django.db.models import F
 
@@ -26,10 +25,9 @@ from accounts.tests.factories import BusinessProfileFactory, ModelProfileFactory
 
 pytestmark = [
     pytest.mark.mongodb,
-    pytest.mark.skipif(
-        not settings.USE_MONGODB,
-        reason="MONGODB_URI is not set: the MongoDB smoke suite needs a real replica set "
-        "(run: MONGODB_URI=mongodb://host:27017/db?replicaSet=rs0 pytest -m mongodb)",
+    pytest.mark.mongo_only(
+        reason="reads documents from a MongoDB server: make test-mongo, or MONGODB_URI=… "
+        "pytest -m mongodb against a real replica set"
     ),
     pytest.mark.django_db(transaction=True),
 ]

@@ -13,7 +13,12 @@ from accounts.tests.factories import BusinessProfileFactory, ModelProfileFactory
 from generations.models import Generation
 from modelsnapper.fields import OBJECT_ID_RE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.sql_only(
+        reason="reads SQLite columns with a raw cursor; test_mongodb_smoke reads documents"
+    ),
+]
 
 
 def _column(table: str, column: str, pk: str) -> object:
