@@ -18,11 +18,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def get_login_redirect_url(self, request) -> str:
-        # accounts:home sends a user without a profile to onboarding.
-        return reverse("accounts:home")
+        # home:dashboard sends a user without a profile to onboarding.
+        return reverse("home:dashboard")
 
     def get_signup_redirect_url(self, request) -> str:
-        return reverse("accounts:home")
+        return reverse("home:dashboard")
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

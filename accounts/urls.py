@@ -6,6 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
-    path("dashboard/", views.home, name="home"),
     path("onboarding/", views.onboarding, name="onboarding"),
 ]

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -15,22 +14,8 @@ from modelsnapper.errors import DomainError
 
 def landing(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("home:dashboard")
     return render(request, "accounts/landing.html")
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if user.is_superuser or user.role == Role.ADMIN:
-        return render(request, "accounts/dashboard_admin.html", selectors.admin_dashboard())
-    if not selectors.user_has_profile(user):
-        return redirect("accounts:onboarding")
-    if user.role == Role.BUSINESS:
-        context = selectors.business_dashboard(user=user)
-        return render(request, "accounts/dashboard_business.html", context)
-    context = selectors.model_dashboard(user=user)
-    return render(request, "accounts/dashboard_model.html", context)
 
 
 @role_required(Role.BUSINESS, Role.MODEL, profile_required=False)
@@ -38,16 +23,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def onboarding(request: HttpRequest) -> HttpResponse:
     user = request.user
     if selectors.user_has_profile(user):
-        return redirect("accounts:home")
+        return redirect("home:dashboard")
     form = OnboardingForm(request.POST or None, role=user.role)
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_onboard(user=user, name=form.cleaned_data["name"])
         except DomainError as error:
             if error.code == "duplicate":
-                return redirect("accounts:home")
+                return redirect("home:dashboard")
             form.add_error("name", error.message)
         else:
             messages.success(request, "Welcome to ModelSnapper — your profile is ready.")
-            return redirect("accounts:home")
+            return redirect("home:dashboard")
     return render(request, "accounts/onboarding.html", {"form": form})

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class GenerationsConfig(AppConfig):
     name = "generations"
     verbose_name = "Generations"
+
+    def ready(self) -> None:
+        # The hooks of the apps below: they announce, generations acts (imports one way).
+        from generations import services, tasks
+        from marketplace import hooks
+
+        hooks.on_likeness_ended(services.generations_refuse_after_likeness_ended)
+        tasks.register()

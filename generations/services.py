@@ -41,6 +41,8 @@ from generations.models import (
     ModelType,
     RoyaltyLedger,
 )
+from generations.queue import enqueue_generations
+from marketplace.hooks import LikenessEnded
 from marketplace.models import ConsentEventType
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
@@ -321,7 +323,7 @@ def generation_create(
                 )[0]
                 raise _credits_missing_error(needed=needed, have=have_now) from None
             ids = [generation.id for generation in generations]
-            transaction.on_commit(lambda: _enqueue_many(ids))
+            transaction.on_commit(lambda: enqueue_generations(ids))
     except Exception:
         # Refused (or crashed): on SQL the rows rolled back, so the files are orphans.
         # On MongoDB refused rows stay as a record, without their product photos.
@@ -329,18 +331,6 @@ def generation_create(
             delete_private(key)
         raise
     return batch
-
-
-def _enqueue_many(generation_ids: Sequence[str]) -> None:
-    from generations.tasks import run_generation
-
-    for generation_id in generation_ids:
-        try:
-            run_generation.enqueue(generation_id)
-        except Exception:
-            # The queue is down: the job stays "queued" and the stale sweep
-            # (manage.py requeue_generations) enqueues it again later.
-            logger.exception("Could not enqueue generation %s", generation_id)
 
 
 # --- run ------------------------------------------------------------------------------
@@ -400,20 +390,8 @@ def _retry_later(generation: Generation, *, message: str, engine: str) -> bool:
     if not moved:
         return False
     delay = RETRY_BACKOFF * generation.attempts
-    transaction.on_commit(lambda: _enqueue_retry(str(generation.pk), delay))
+    transaction.on_commit(lambda: enqueue_generations([generation.pk], delay=delay))
     return True
-
-
-def _enqueue_retry(generation_id: str, delay: timedelta) -> None:
-    from generations.tasks import run_generation
-
-    task = run_generation
-    if task.get_backend().supports_defer:
-        task = task.using(run_after=timezone.now() + delay)
-    try:
-        task.enqueue(generation_id)
-    except Exception:
-        logger.exception("Could not enqueue the retry of generation %s", generation_id)
 
 
 def _spend_applied(generation_id: str) -> bool:
@@ -715,6 +693,15 @@ def generations_refuse_queued_for_model(*, model_user_id: str, actor: User | Non
     return _refuse_queued(Generation.objects.filter(model_id=model_user_id))
 
 
+def generations_refuse_after_likeness_ended(event: LikenessEnded) -> int:
+    """Listener of ``marketplace.hooks``: a consent ended, its queued jobs are refused."""
+    if event.business_user_id is None:
+        return generations_refuse_queued_for_model(model_user_id=event.model_user_id)
+    return generations_refuse_queued_for_pair(
+        business_user_id=event.business_user_id, model_user_id=event.model_user_id
+    )
+
+
 def _refuse_queued(scope) -> int:
     refused = 0
     queued = scope.filter(status=GenerationStatus.QUEUED).values_list("pk", flat=True)
@@ -735,8 +722,6 @@ def generations_requeue_stale(*, now: Any = None) -> int:
 
     Safe to run at any time (the task's claim makes extra deliveries harmless).
     """
-    from generations.tasks import run_generation
-
     now = now or timezone.now()
     stale_queued = Generation.objects.filter(
         status=GenerationStatus.QUEUED, created_at__lt=now - STALE_QUEUED_AFTER
@@ -744,11 +729,9 @@ def generations_requeue_stale(*, now: Any = None) -> int:
     stale_running = Generation.objects.filter(
         status=GenerationStatus.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER
     ).values_list("pk", flat=True)
-    ids = [*stale_queued, *stale_running]
-    for generation_id in ids:
-        run_generation.enqueue(generation_id)
+    enqueued = enqueue_generations([*stale_queued, *stale_running])
     generations_settle_unsettled(now=now)
-    return len(ids)
+    return enqueued
 
 
 def generations_settle_unsettled(*, now: Any = None) -> int:

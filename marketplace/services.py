@@ -26,6 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
+from marketplace import hooks
 from marketplace.models import (
     ConsentEvent,
     ConsentEventType,
@@ -156,31 +157,14 @@ def _absolute(url_name: str) -> str:
         return settings.SITE_URL
 
 
-def _refuse_queued_jobs_on_commit(
-    *, model_user_id: str, business_user_id: str | None = None
-) -> None:
-    """Revocation reaches queued jobs at once: refuse and refund them after commit.
+def _likeness_ended_on_commit(*, model_user_id: str, business_user_id: str | None = None) -> None:
+    """Revocation reaches queued jobs at once: the apps above (generations) refuse and
+    refund them after commit, through the hook they registered (``marketplace.hooks``).
 
     Jobs also re-check consent when they run; this makes the refund immediate.
     """
-
-    def refuse() -> None:
-        # Imported here: generations depends on marketplace's selectors.
-        from generations import services as generation_services
-
-        try:
-            if business_user_id is None:
-                generation_services.generations_refuse_queued_for_model(model_user_id=model_user_id)
-            else:
-                generation_services.generations_refuse_queued_for_pair(
-                    business_user_id=business_user_id, model_user_id=model_user_id
-                )
-        except DomainError:
-            # The revocation is committed; jobs left queued are refused when they
-            # run (they re-check consent), so the model's action must not fail here.
-            logger.exception("Refusing queued jobs after a revocation failed; jobs will re-check")
-
-    transaction.on_commit(refuse)
+    event = hooks.LikenessEnded(model_user_id=model_user_id, business_user_id=business_user_id)
+    transaction.on_commit(lambda: hooks.likeness_ended(event))
 
 
 def _email_on_commit(*, to: Iterable[str], subject: str, body: str) -> None:
@@ -641,7 +625,7 @@ def release_withdraw(*, actor: User) -> None:
         old={"consentSigned": True},
         new={"consentSigned": False},
     )
-    _refuse_queued_jobs_on_commit(model_user_id=actor.pk)
+    _likeness_ended_on_commit(model_user_id=actor.pk)
     approved = ConsentRequest.objects.filter(
         model_id=actor.pk, status=ConsentStatus.APPROVED
     ).values_list("business__email", flat=True)
@@ -874,7 +858,7 @@ def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
         refusal=DomainError(ERR_NOT_APPROVED, code="not_approved"),
         now=now,
     )
-    _refuse_queued_jobs_on_commit(model_user_id=actor.pk, business_user_id=request.business_id)
+    _likeness_ended_on_commit(model_user_id=actor.pk, business_user_id=request.business_id)
     name = _model_name(actor.pk)
     _email_on_commit(
         to=[request.business.email],
@@ -959,9 +943,7 @@ def consent_expire(*, consent_request_id: str, now: datetime | None = None) -> b
         new={"status": ConsentStatus.EXPIRED},
     )
     _sync_membership(request.pk)
-    _refuse_queued_jobs_on_commit(
-        model_user_id=request.model_id, business_user_id=request.business_id
-    )
+    _likeness_ended_on_commit(model_user_id=request.model_id, business_user_id=request.business_id)
     business_name = _business_name(request.business_id)
     model_name = _model_name(request.model_id)
     _email_on_commit(

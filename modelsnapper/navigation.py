@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 # (url name, label) per role, in display order.
 NAVIGATION: dict[str, list[tuple[str, str]]] = {
     "BUSINESS": [
-        ("accounts:home", "Dashboard"),
+        ("home:dashboard", "Dashboard"),
         ("generations:new", "New photos"),
         ("generations:history", "History"),
         ("marketplace:directory", "Models"),
@@ -17,7 +17,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("generations:verify", "Verify"),
     ],
     "MODEL": [
-        ("accounts:home", "Dashboard"),
+        ("home:dashboard", "Dashboard"),
         ("marketplace:likeness", "Likeness photos"),
         ("marketplace:release", "Release"),
         ("marketplace:consent-inbox", "Consent inbox"),
@@ -26,7 +26,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("generations:verify", "Verify"),
     ],
     "ADMIN": [
-        ("accounts:home", "Dashboard"),
+        ("home:dashboard", "Dashboard"),
         ("admin:index", "Django admin"),
         ("generations:verify", "Verify"),
     ],

@@ -167,6 +167,8 @@ INSTALLED_APPS = [
     "marketplace",
     "billing",
     "generations",
+    # Above every app (dashboards, demo data, the benchmark); see test_import_order.
+    "home",
 ]
 
 if USE_MONGODB:
@@ -322,7 +324,7 @@ SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.RoleSocialSignupForm"}
 SOCIALACCOUNT_AUTO_SIGNUP = False  # ask a Clerk user for their role first
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "home:dashboard"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 

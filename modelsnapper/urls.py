@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("home.urls")),
     path("marketplace/", include("marketplace.urls")),
     path("billing/", include("billing.urls")),
     path("generations/", include("generations.urls")),

@@ -128,7 +128,7 @@ def test_a_returning_clerk_user_logs_in_to_the_same_account(client, clerk):
 
     assert callback.status_code == 302
     assert User.objects.filter(clerk_id=CLERK_SUBJECT).count() == 1
-    assert client.get(reverse("accounts:home")).status_code in (200, 302)
+    assert client.get(reverse("home:dashboard")).status_code in (200, 302)
     assert client.session.get("_auth_user_id") == User.objects.get(clerk_id=CLERK_SUBJECT).pk
 
 

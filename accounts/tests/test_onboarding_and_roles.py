@@ -74,7 +74,7 @@ def test_profile_onboard_twice_raises_a_domain_error(fresh_model):
 def test_user_without_profile_is_sent_to_onboarding(client, fresh_business):
     client.force_login(fresh_business)
 
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("home:dashboard"))
 
     assert response.status_code == 302
     assert response.url == reverse("accounts:onboarding")
@@ -86,7 +86,7 @@ def test_onboarded_user_visiting_onboarding_goes_to_dashboard(client, business_a
     response = client.get(reverse("accounts:onboarding"))
 
     assert response.status_code == 302
-    assert response.url == reverse("accounts:home")
+    assert response.url == reverse("home:dashboard")
 
 
 def test_admin_cannot_use_onboarding(client, admin_ada):
@@ -101,21 +101,21 @@ def test_admin_cannot_use_onboarding(client, admin_ada):
 def test_each_role_lands_on_its_own_dashboard(client, request, persona, heading):
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("home:dashboard"))
 
     assert response.status_code == 200
     assert heading in response.content.decode()
 
 
 def test_anonymous_dashboard_redirects_to_login(client):
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("home:dashboard"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))
 
 
 def test_logged_in_landing_redirects_to_dashboard(client, business_alice):
     client.force_login(business_alice)
-    assert client.get("/").url == reverse("accounts:home")
+    assert client.get("/").url == reverse("home:dashboard")
 
 
 def test_non_staff_users_cannot_reach_the_admin(client, business_alice):
@@ -135,7 +135,7 @@ def test_signup_role_cannot_be_admin():
 def test_dashboards_render_each_section_once(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
 
-    page = client.get(reverse("accounts:home")).content.decode()
+    page = client.get(reverse("home:dashboard")).content.decode()
 
     # A template slip once repeated the model checklist thousands of times.
     assert len(page) < 60_000

@@ -52,13 +52,13 @@ def test_verification_link_logs_in_and_leads_to_onboarding_then_dashboard(client
     assert response.status_code == 302
     assert EmailAddress.objects.get(email="verify@shop.test").verified
 
-    home = client.get(reverse("accounts:home"))
+    home = client.get(reverse("home:dashboard"))
     assert home.status_code == 302
     assert home.url == reverse("accounts:onboarding")
 
     done = client.post(reverse("accounts:onboarding"), {"name": "Maison Verte"})
     assert done.status_code == 302
-    assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("home:dashboard")).status_code == 200
     profile_model = BusinessProfile if role == Role.BUSINESS else ModelProfile
     assert profile_model.objects.filter(user__email="verify@shop.test").count() == 1
 

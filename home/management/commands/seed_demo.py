@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from modelsnapper.demo import seed_demo
+from home.demo import seed_demo
 
 
 class Command(BaseCommand):
