@@ -52,6 +52,7 @@ test-mongo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Mongo mode without a server: system check, then migrations clean in both modes.
 MONGO_OFFLINE_ENV := MONGODB_URI=mongodb://127.0.0.1:27999/modelsnapper REDIS_URL=redis://127.0.0.1:6379/0

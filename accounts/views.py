@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import OnboardingForm
 from accounts.models import Role
-from accounts.permissions import role_required
+from accounts.permissions import AuthenticatedRequest, role_required
 from modelsnapper.errors import DomainError
 
 
@@ -20,7 +20,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.BUSINESS, Role.MODEL, profile_required=False)
 @require_http_methods(["GET", "POST"])
-def onboarding(request: HttpRequest) -> HttpResponse:
+def onboarding(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     if selectors.user_has_profile(user):
         return redirect("home:dashboard")

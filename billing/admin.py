@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from accounts.permissions import AuthenticatedRequest
 from billing import services
 from billing.forms import AdjustCreditsForm
 from billing.models import (
@@ -95,7 +97,9 @@ class BusinessCreditsAdmin(ReadOnlyAdmin):
     actions = ["adjust_credits"]
 
     @admin.action(description="Grant or adjust credits…")
-    def adjust_credits(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def adjust_credits(
+        self, request: AuthenticatedRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
         if "apply" in request.POST:
             form = AdjustCreditsForm(request.POST)
             if form.is_valid():
@@ -108,12 +112,14 @@ class BusinessCreditsAdmin(ReadOnlyAdmin):
             "title": "Grant or adjust credits",
             "form": form,
             "businesses": queryset,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/billing/adjust_credits.html", context)
 
-    def _apply_adjustment(self, request: HttpRequest, queryset: QuerySet, data: dict) -> None:
+    def _apply_adjustment(
+        self, request: AuthenticatedRequest, queryset: QuerySet, data: dict
+    ) -> None:
         for business in queryset:
             try:
                 entry = services.credits_adjust(
@@ -142,7 +148,7 @@ class StripeEventAdmin(ReadOnlyAdmin):
     actions = ["reapply"]
 
     @admin.action(description="Re-apply failed events")
-    def reapply(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def reapply(self, request: AuthenticatedRequest, queryset: QuerySet) -> None:
         for event in queryset:
             if event.state != EventState.FAILED:
                 self.message_user(request, f"{event}: not failed, skipped.", messages.WARNING)

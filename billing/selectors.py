@@ -23,7 +23,11 @@ HISTORY_LIMIT = 200
 
 def business_balance(*, user: User | None = None, business: BusinessProfile | None = None) -> int:
     """The current credit balance, read fresh (for a user's business or a profile)."""
-    business_id = business.pk if business is not None else business_profile_for(user).pk
+    if business is None:
+        if user is None:
+            raise TypeError("business_balance needs a user or a business")
+        business = business_profile_for(user)
+    business_id = business.pk
     return BusinessProfile.objects.filter(pk=business_id).values_list("ai_credits", flat=True).get()
 
 
@@ -72,14 +76,16 @@ def balance_chart(
     entries: list[CreditLedgerEntry], *, width: int = 600, height: int = 120
 ) -> BalanceChart | None:
     """A step line of the balance over the rows shown (oldest → newest)."""
-    rows = [entry for entry in reversed(entries) if entry.balance_after is not None]
-    if len(rows) < 2:
+    balances = [
+        entry.balance_after for entry in reversed(entries) if entry.balance_after is not None
+    ]
+    if len(balances) < 2:
         return None
-    top = max(max(entry.balance_after for entry in rows), 1)
-    step = width / (len(rows) - 1)
+    top = max(max(balances), 1)
+    step = width / (len(balances) - 1)
     points = " ".join(
-        f"{index * step:.1f},{height - (entry.balance_after / top) * (height - 4) - 2:.1f}"
-        for index, entry in enumerate(rows)
+        f"{index * step:.1f},{height - (balance / top) * (height - 4) - 2:.1f}"
+        for index, balance in enumerate(balances)
     )
     return BalanceChart(points=points, width=width, height=height, max_balance=top)
 

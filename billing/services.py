@@ -387,7 +387,7 @@ def business_stripe_customer(*, business: BusinessProfile) -> str:
         .values_list("stripe_customer_id", flat=True)
         .get()
     )
-    return business.stripe_customer_id
+    return business.stripe_customer_id or ""
 
 
 def checkout_start(
@@ -511,8 +511,10 @@ def package_activate(*, business: BusinessProfile, package: Package) -> None:
 
     The package (and its tier) only ever goes up: a smaller top-up keeps access.
     """
-    rank = TIER_RANK.get(package.tier, 0)
-    not_higher = [s for s in SubscriptionStatus.values if TIER_RANK.get(s, 0) <= rank]
+    rank = TIER_RANK.get(SubscriptionStatus(package.tier), 0)
+    not_higher = [
+        s for s in SubscriptionStatus.values if TIER_RANK.get(SubscriptionStatus(s), 0) <= rank
+    ]
     # One conditional single-document update: the guard reads the stored tier, not
     # the caller's copy, so two purchases fulfilled at once can never downgrade.
     BusinessProfile.objects.filter(pk=business.pk).filter(
@@ -673,7 +675,9 @@ def stripe_event_reapply(*, event: StripeEvent, actor: User) -> StripeEvent:
     return stripe_event_apply(event=event)
 
 
-def _business_for_customer(customer: Any, metadata: dict | None = None) -> BusinessProfile | None:
+def _business_for_customer(
+    customer: Any, metadata: dict[str, Any] | None = None
+) -> BusinessProfile | None:
     business_id = (metadata or {}).get("business_id")
     if business_id:
         business = BusinessProfile.objects.filter(pk=business_id).first()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import stripe
 from django.conf import settings
+from stripe._base_address import BaseAddresses
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,9 @@ def payments_enabled() -> bool:
 def _client() -> stripe.StripeClient:
     if not payments_enabled():
         raise StripeGatewayError("Payments are not configured (STRIPE_SECRET_KEY is empty).")
-    base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    base_addresses: BaseAddresses | None = (
+        {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    )
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses=base_addresses,
@@ -53,7 +57,7 @@ def _client() -> stripe.StripeClient:
     )
 
 
-def _call(fn, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
     try:
         result = fn(*args, **kwargs)
     except stripe.InvalidRequestError as exc:
@@ -63,7 +67,7 @@ def _call(fn, *args: Any, **kwargs: Any) -> dict[str, Any]:
     except stripe.StripeError as exc:
         logger.warning("Stripe request failed: %s", exc)
         raise StripeGatewayError(exc.user_message or "Stripe could not be reached.") from exc
-    return result.to_dict()
+    return dict(result.to_dict())
 
 
 def customer_create(*, email: str, name: str, business_id: str) -> str:
@@ -74,7 +78,7 @@ def customer_create(*, email: str, name: str, business_id: str) -> str:
         params={"email": email, "name": name, "metadata": {"business_id": business_id}},
         options={"idempotency_key": f"customer-{business_id}"},
     )
-    return customer["id"]
+    return str(customer["id"])
 
 
 def price_retrieve(*, price_id: str) -> dict[str, Any]:
@@ -120,7 +124,7 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
         _client().v1.billing_portal.sessions.create,
         params={"customer": customer_id, "return_url": return_url},
     )
-    return session["url"]
+    return str(session["url"])
 
 
 def webhook_parse(*, payload: bytes, signature: str | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import business_required
+from accounts.permissions import AuthenticatedRequest, business_required
 from accounts.selectors import business_profile_for
 from billing import selectors, services, stripe_gateway
 from billing.models import CheckoutSession, Invoice
@@ -25,7 +25,7 @@ PENDING_REFRESH_SECONDS = 3
 
 @business_required
 @require_GET
-def packages(request: HttpRequest) -> HttpResponse:
+def packages(request: AuthenticatedRequest) -> HttpResponse:
     context = selectors.packages_page(user=request.user)
     context["payments_enabled"] = stripe_gateway.payments_enabled()
     # One nonce per page load: a double-clicked Buy creates one Checkout Session.
@@ -38,7 +38,7 @@ def packages(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_POST
-def checkout(request: HttpRequest, package_id: str) -> HttpResponse:
+def checkout(request: AuthenticatedRequest, package_id: str) -> HttpResponse:
     business = business_profile_for(request.user)
     success_url = request.build_absolute_uri(reverse("billing:checkout-success"))
     try:
@@ -61,7 +61,7 @@ def checkout(request: HttpRequest, package_id: str) -> HttpResponse:
 
 @business_required
 @require_GET
-def checkout_success(request: HttpRequest) -> HttpResponse:
+def checkout_success(request: AuthenticatedRequest) -> HttpResponse:
     try:
         record = selectors.checkout_session_for(
             user=request.user, stripe_session_id=request.GET.get("session_id", "")
@@ -79,14 +79,14 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_GET
-def checkout_cancel(request: HttpRequest) -> HttpResponse:
+def checkout_cancel(request: AuthenticatedRequest) -> HttpResponse:
     messages.info(request, "Checkout cancelled: nothing was charged.")
     return redirect("billing:packages")
 
 
 @business_required
 @require_GET
-def invoices(request: HttpRequest) -> HttpResponse:
+def invoices(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "invoices": selectors.invoices_for(user=request.user),
         "profile": business_profile_for(request.user),
@@ -97,7 +97,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_GET
-def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
+def invoice_detail(request: AuthenticatedRequest, invoice_id: str) -> HttpResponse:
     try:
         invoice = selectors.invoice_for(user=request.user, invoice_id=invoice_id)
     except Invoice.DoesNotExist:
@@ -107,7 +107,7 @@ def invoice_detail(request: HttpRequest, invoice_id: str) -> HttpResponse:
 
 @business_required
 @require_POST
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: AuthenticatedRequest) -> HttpResponse:
     try:
         url = services.portal_start(
             business=business_profile_for(request.user),
@@ -121,7 +121,7 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_GET
-def credits(request: HttpRequest) -> HttpResponse:
+def credits(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "billing/credits.html", selectors.credit_history(user=request.user))
 
 

@@ -35,7 +35,9 @@ class NewGenerationForm(forms.Form):
 
     def __init__(self, *args, wearers: list[WearerOption], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["wearer"].choices = [(w.token, _wearer_label(w)) for w in wearers]
+        wearer = self.fields["wearer"]
+        assert isinstance(wearer, forms.ChoiceField)
+        wearer.choices = [(w.token, _wearer_label(w)) for w in wearers]
 
 
 class ReportMisuseForm(forms.Form):

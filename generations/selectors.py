@@ -20,6 +20,7 @@ from generations.models import (
     GenerationStatus,
     ModelType,
 )
+from generations.provenance import CredentialReport, read_stored_credentials
 
 
 @dataclass(frozen=True)
@@ -316,14 +317,14 @@ def generation_for_credentials(*, user: User, generation_id: Any) -> CredentialM
     )
 
 
-def generation_credentials(*, generation: Generation, full_image: bool = True):
+def generation_credentials(
+    *, generation: Generation, full_image: bool = True
+) -> CredentialReport | None:
     """What the stored file's Content Credentials say (read back from the file), or None.
 
     The business sees its full output; the model whose likeness it uses sees only the
     (separately signed) thumbnail, so that is what is read for them.
     """
-    from generations.provenance import read_stored_credentials
-
     key = generation.output_s3_url if full_image else generation.thumbnail_s3_url
     if not key:
         return None

@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -486,8 +486,9 @@ def _wearer_jpeg(generation: Generation) -> bytes:
     from marketplace.selectors import model_reference_image_key
     from modelsnapper.storage import read_private
 
+    key: str | None
     if generation.model_type == ModelType.AI_AVATAR:
-        key = generation.avatar.s3_url
+        key = generation.avatar.s3_url if generation.avatar else ""
     else:
         key = model_reference_image_key(model_user_id=generation.model_id)
     if not key:
@@ -496,8 +497,8 @@ def _wearer_jpeg(generation: Generation) -> bytes:
 
 
 def _thumbnail(jpeg: bytes) -> bytes:
-    with Image.open(io.BytesIO(jpeg)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(jpeg)) as opened:
+        image = opened.convert("RGB")
         height = round(image.height * THUMBNAIL_WIDTH / image.width)
         small = image.resize((THUMBNAIL_WIDTH, max(height, 1)), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -702,7 +703,7 @@ def generations_refuse_after_likeness_ended(event: LikenessEnded) -> int:
     )
 
 
-def _refuse_queued(scope) -> int:
+def _refuse_queued(scope: QuerySet[Generation]) -> int:
     refused = 0
     queued = scope.filter(status=GenerationStatus.QUEUED).values_list("pk", flat=True)
     for generation_id in list(queued):
@@ -825,14 +826,19 @@ def generation_take_down(*, generation: Generation, actor: User) -> Generation:
     )
     generation.refresh_from_db()
     _trail(generation, ConsentEventType.PHOTO_TAKEN_DOWN, actor)
+
     # The files go once every write above is committed (never a "succeeded" row
     # pointing at deleted files). Registered last: in Mongo mode on_commit runs at once.
-    transaction.on_commit(lambda: [delete_private(key) for key in keys])
+    def delete_files() -> None:
+        for key in keys:
+            delete_private(key)
+
+    transaction.on_commit(delete_files)
     return generation
 
 
 def _trail(
-    generation: Generation, event_type: int, actor: User, detail: dict | None = None
+    generation: Generation, event_type: int, actor: User, detail: dict[str, Any] | None = None
 ) -> None:
     """Review steps of a human-model generation appear in the model's audit trail."""
     from marketplace.services import likeness_use_event_record

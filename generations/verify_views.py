@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from accounts.permissions import role_required
+from accounts.permissions import AuthenticatedRequest, role_required
 from generations import selectors
 from generations.provenance import read_credentials
 
@@ -100,20 +100,24 @@ class VerifyForm(forms.Form):
 @csrf_exempt
 @role_required(Role.BUSINESS, Role.MODEL, Role.ADMIN, profile_required=False)
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AuthenticatedRequest) -> HttpResponse:
     handler = BoundedMemoryUploadHandler(request, limit=settings.MAX_IMAGE_UPLOAD_BYTES)
     request.upload_handlers = [handler]
     return _verify(request, handler)
 
 
 @csrf_protect
-def _verify(request: HttpRequest, handler: BoundedMemoryUploadHandler) -> HttpResponse:
+def _verify(request: AuthenticatedRequest, handler: BoundedMemoryUploadHandler) -> HttpResponse:
     report = match = None
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES, too_big=handler.too_big)
         if form.is_valid():
             report = read_credentials(form.cleaned_data["image"])
-            if report.is_modelsnapper and report.manifest_authentic:
+            if (
+                report.is_modelsnapper
+                and report.manifest_authentic
+                and request.user.is_authenticated
+            ):
                 match = selectors.generation_for_credentials(
                     user=request.user, generation_id=report.generation_id
                 )

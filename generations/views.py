@@ -8,12 +8,18 @@ import secrets
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from accounts.permissions import business_required, model_required, role_required
+from accounts.permissions import (
+    AuthenticatedRequest,
+    business_required,
+    model_required,
+    role_required,
+)
 from accounts.selectors import business_profile_for
 from generations import selectors, services
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
@@ -35,14 +41,15 @@ def new(request: HttpRequest) -> HttpResponse:
     # The size-limiting upload handler must be installed before anything reads
     # request.POST/FILES, which the CSRF middleware would do; so CSRF is checked
     # by the csrf_protect-ed view below instead (Django's documented pattern).
-    request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
+    # Before the body is read, upload_handlers is still a plain list.
+    request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))  # type: ignore[union-attr]
     return _new(request)
 
 
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 @business_required
-def _new(request: HttpRequest) -> HttpResponse:
+def _new(request: AuthenticatedRequest) -> HttpResponse:
     business = business_profile_for(request.user)
     wearers = selectors.wearer_options_for(business=business)
     if request.method == "POST":
@@ -64,8 +71,9 @@ def _new(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("generations:batch", batch_id=batch.pk)
         # A refused batch gets a fresh token, so correcting the form is a new batch.
-        form.data = form.data.copy()
-        form.data["batch_token"] = _new_token()
+        data = request.POST.copy()
+        data["batch_token"] = _new_token()
+        form.data = data
     else:
         form = NewGenerationForm(initial={"batch_token": _new_token()}, wearers=wearers)
     return render(
@@ -82,7 +90,7 @@ def _new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @business_required
-def batch(request: HttpRequest, batch_id: str) -> HttpResponse:
+def batch(request: AuthenticatedRequest, batch_id: str) -> HttpResponse:
     found = selectors.batch_for(user=request.user, batch_id=batch_id)
     return render(
         request,
@@ -93,7 +101,7 @@ def batch(request: HttpRequest, batch_id: str) -> HttpResponse:
 
 @require_GET
 @business_required
-def batch_status(request: HttpRequest, batch_id: str) -> JsonResponse:
+def batch_status(request: AuthenticatedRequest, batch_id: str) -> JsonResponse:
     found = selectors.batch_for(user=request.user, batch_id=batch_id)
     response = JsonResponse(selectors.batch_progress(batch=found))
     response["Cache-Control"] = "no-store"
@@ -102,7 +110,7 @@ def batch_status(request: HttpRequest, batch_id: str) -> JsonResponse:
 
 @require_GET
 @business_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedRequest) -> HttpResponse:
     filters = HistoryFilterForm(request.GET or None)
     wearer_type = status = ""
     if filters.is_valid():
@@ -123,7 +131,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(Role.BUSINESS, Role.MODEL)
-def detail(request: HttpRequest, generation_id: str) -> HttpResponse:
+def detail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
     generation = selectors.generation_for_viewer(user=request.user, generation_id=generation_id)
     is_owner = generation.user_id == request.user.pk
     return render(
@@ -148,7 +156,7 @@ def _download_name(generation) -> str:
 
 @require_GET
 @business_required
-def image(request: HttpRequest, generation_id: str) -> HttpResponse:
+def image(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase:
     """The full-size output, for the business that made it (not while frozen)."""
     generation = selectors.generation_for_business(user=request.user, generation_id=generation_id)
     if (
@@ -165,7 +173,7 @@ def image(request: HttpRequest, generation_id: str) -> HttpResponse:
 
 @require_GET
 @role_required(Role.BUSINESS, Role.MODEL)
-def thumbnail(request: HttpRequest, generation_id: str) -> HttpResponse:
+def thumbnail(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase:
     """The thumbnail: for the business, and for the model whose likeness it uses."""
     generation = selectors.generation_for_viewer(user=request.user, generation_id=generation_id)
     frozen_for_business = generation.is_frozen and generation.user_id == request.user.pk
@@ -176,7 +184,7 @@ def thumbnail(request: HttpRequest, generation_id: str) -> HttpResponse:
 
 @require_POST
 @model_required
-def report(request: HttpRequest, generation_id: str) -> HttpResponse:
+def report(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
     generation = selectors.generation_for_model(user=request.user, generation_id=generation_id)
     form = ReportMisuseForm(request.POST)
     if form.is_valid():
@@ -198,7 +206,7 @@ def report(request: HttpRequest, generation_id: str) -> HttpResponse:
 
 @require_GET
 @model_required
-def royalties(request: HttpRequest) -> HttpResponse:
+def royalties(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.royalty_lines_for(user=request.user), ROYALTY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -215,7 +223,7 @@ def royalties(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @model_required
-def royalties_csv(request: HttpRequest) -> HttpResponse:
+def royalties_csv(request: AuthenticatedRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="modelsnapper-royalties.csv"'
     writer = csv.writer(response)

@@ -62,7 +62,7 @@ class LikenessReleaseAdmin(admin.ModelAdmin):
 
     list_display = ["version", "title", "created_at", "created_by"]
     fields = ["title", "text"]
-    readonly_fields: list[str] = []
+    readonly_fields = ()
 
     def get_changeform_initial_data(self, request):
         latest = LikenessRelease.objects.order_by("-version").first()

@@ -24,7 +24,7 @@ class LikenessEnded:
     business_user_id: str | None
 
 
-LikenessEndedListener = Callable[[LikenessEnded], None]
+LikenessEndedListener = Callable[[LikenessEnded], object]  # the result is ignored
 _likeness_ended: list[LikenessEndedListener] = []
 
 

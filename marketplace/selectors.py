@@ -378,7 +378,7 @@ def can_view_reference_thumb(*, viewer: User, model_user_id: str) -> bool:
     """A model sees their own; a business sees a model's thumbnails while the model is
     in the directory (and it has human-model access) or while it holds their consent."""
     if viewer.role == Role.MODEL:
-        return viewer.pk == model_user_id
+        return bool(viewer.pk == model_user_id)
     if viewer.role != Role.BUSINESS:
         return False
     if active_consent(business_user_id=viewer.pk, model_user_id=model_user_id):
@@ -399,5 +399,5 @@ def reference_key_for(*, model_user_id: str, photo_id: str) -> str | None:
     ) or []
     for key in keys:
         if photo_id_for(key) == photo_id:
-            return key
+            return str(key)
     return None

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -191,21 +191,23 @@ def _model_name(user_id: str) -> str:
     return profile.name if profile else "A model"
 
 
-def _cas_list(model_cls: type, pk: str, field: str, change) -> bool:
+def _cas_list(
+    model_cls: type[models.Model], pk: str, field: str, change: Callable[[list[str]], list[str]]
+) -> bool:
     """Compare-and-set a list field: re-read, change, write only if unchanged meanwhile.
 
     Returns True if the list changed. Concurrent writers to the same array (two
     businesses approved at once) retry instead of overwriting each other.
     """
     for _ in range(_CAS_ATTEMPTS):
-        row = model_cls.objects.filter(pk=pk).values_list(field, flat=True).first()
+        row = model_cls._default_manager.filter(pk=pk).values_list(field, flat=True).first()
         if row is None:
             return False
         current = list(row)
         wanted = change(current)
         if wanted == current:
             return False
-        if model_cls.objects.filter(pk=pk, **{field: current}).update(**{field: wanted}):
+        if model_cls._default_manager.filter(pk=pk, **{field: current}).update(**{field: wanted}):
             return True
     raise DomainError(ERR_CONCURRENT, code="concurrent")
 
@@ -348,7 +350,7 @@ def _model_profile(actor: User) -> ModelProfile:
 def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
     for key in profile.reference_images:
         if photo_id_for(key) == photo_id:
-            return key
+            return str(key)
     return None
 
 
@@ -686,7 +688,7 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
         except IntegrityError:
             # The unique (business, model) index refused a double post.
             raise DomainError(ERR_ALREADY_PENDING, code="duplicate") from None
-        version = 1
+        version: int | None = 1
         old = None
     else:
         request = existing
@@ -717,6 +719,7 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
             raise DomainError(ERR_ALREADY_PENDING, code="duplicate")
         old = {"status": existing.status}
         request.refresh_from_db()
+    assert version is not None  # a refused transition raised above
     _event(
         model_id=target.pk,
         business_id=actor.pk,

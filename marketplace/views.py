@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
-from accounts.permissions import business_required, model_required, role_required
+from accounts.permissions import (
+    AuthenticatedRequest,
+    business_required,
+    model_required,
+    role_required,
+)
 from marketplace import selectors, services
 from marketplace.forms import (
     ConsentDecisionForm,
@@ -44,7 +51,8 @@ def _upload_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     @csrf_exempt
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))
+        # Before the body is read, upload_handlers is still a plain list.
+        request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))  # type: ignore[union-attr]
         return protected(request, *args, **kwargs)
 
     return wrapped
@@ -68,7 +76,7 @@ def _packages_url() -> str | None:
 @_upload_view
 @model_required
 @require_http_methods(["GET", "POST"])
-def likeness(request: HttpRequest) -> HttpResponse:
+def likeness(request: AuthenticatedRequest) -> HttpResponse:
     form = ReferencePhotoForm()
     if request.method == "POST":
         if _upload_too_large(request):
@@ -107,7 +115,7 @@ def likeness(request: HttpRequest) -> HttpResponse:
 
 @model_required
 @require_POST
-def likeness_limits(request: HttpRequest) -> HttpResponse:
+def likeness_limits(request: AuthenticatedRequest) -> HttpResponse:
     form = LikenessLimitsForm(request.POST)
     if form.is_valid():
         try:
@@ -126,7 +134,7 @@ def likeness_limits(request: HttpRequest) -> HttpResponse:
 @_upload_view
 @model_required
 @require_POST
-def likeness_replace(request: HttpRequest, photo_id: str) -> HttpResponse:
+def likeness_replace(request: AuthenticatedRequest, photo_id: str) -> HttpResponse:
     if selectors.reference_key_for(model_user_id=request.user.pk, photo_id=photo_id) is None:
         raise Http404("No such photo.")
     if _upload_too_large(request):
@@ -149,7 +157,7 @@ def likeness_replace(request: HttpRequest, photo_id: str) -> HttpResponse:
 
 @model_required
 @require_POST
-def likeness_delete(request: HttpRequest, photo_id: str) -> HttpResponse:
+def likeness_delete(request: AuthenticatedRequest, photo_id: str) -> HttpResponse:
     try:
         services.reference_photo_delete(actor=request.user, photo_id=photo_id)
     except DomainError as error:
@@ -161,7 +169,9 @@ def likeness_delete(request: HttpRequest, photo_id: str) -> HttpResponse:
 
 @role_required(Role.MODEL, Role.BUSINESS)
 @require_GET
-def reference_thumb(request: HttpRequest, model_user_id: str, photo_id: str) -> HttpResponse:
+def reference_thumb(
+    request: AuthenticatedRequest, model_user_id: str, photo_id: str
+) -> HttpResponseBase:
     if not selectors.can_view_reference_thumb(viewer=request.user, model_user_id=model_user_id):
         raise Http404("No such photo.")
     key = selectors.reference_key_for(model_user_id=model_user_id, photo_id=photo_id)
@@ -172,7 +182,7 @@ def reference_thumb(request: HttpRequest, model_user_id: str, photo_id: str) -> 
 
 @model_required
 @require_GET
-def reference_full(request: HttpRequest, photo_id: str) -> HttpResponse:
+def reference_full(request: AuthenticatedRequest, photo_id: str) -> HttpResponseBase:
     # Full-size likeness photos are shown to their owner only.
     key = selectors.reference_key_for(model_user_id=request.user.pk, photo_id=photo_id)
     if key is None:
@@ -191,7 +201,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 @model_required
 @require_http_methods(["GET", "POST"])
-def release(request: HttpRequest) -> HttpResponse:
+def release(request: AuthenticatedRequest) -> HttpResponse:
     state = selectors.release_state(model_user=request.user)
     initial = {}
     if state.release is not None:
@@ -235,7 +245,7 @@ def release(request: HttpRequest) -> HttpResponse:
 
 @model_required
 @require_POST
-def release_withdraw(request: HttpRequest) -> HttpResponse:
+def release_withdraw(request: AuthenticatedRequest) -> HttpResponse:
     try:
         services.release_withdraw(actor=request.user)
     except DomainError as error:
@@ -253,7 +263,7 @@ def release_withdraw(request: HttpRequest) -> HttpResponse:
 
 @model_required
 @require_GET
-def consent_inbox(request: HttpRequest) -> HttpResponse:
+def consent_inbox(request: AuthenticatedRequest) -> HttpResponse:
     inbox = selectors.consent_inbox(model_user=request.user)
     return render(
         request,
@@ -262,11 +272,13 @@ def consent_inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _decision(request: HttpRequest, request_id: str, *, limits_only: bool) -> HttpResponse:
+def _decision(request: AuthenticatedRequest, request_id: str, *, limits_only: bool) -> HttpResponse:
     consent = selectors.request_for_model(model_user=request.user, consent_request_id=request_id)
     if consent is None:
         raise Http404("No such request.")
-    initial = {"allowed_categories": selectors.accepted_categories(model_user_id=request.user.pk)}
+    initial: dict[str, Any] = {
+        "allowed_categories": selectors.accepted_categories(model_user_id=request.user.pk)
+    }
     if limits_only:
         initial = {
             "allowed_categories": consent.allowed_categories,
@@ -306,19 +318,19 @@ def _decision(request: HttpRequest, request_id: str, *, limits_only: bool) -> Ht
 
 @model_required
 @require_http_methods(["GET", "POST"])
-def consent_approve(request: HttpRequest, request_id: str) -> HttpResponse:
+def consent_approve(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     return _decision(request, request_id, limits_only=False)
 
 
 @model_required
 @require_http_methods(["GET", "POST"])
-def consent_limits(request: HttpRequest, request_id: str) -> HttpResponse:
+def consent_limits(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     return _decision(request, request_id, limits_only=True)
 
 
 @model_required
 @require_POST
-def consent_reject(request: HttpRequest, request_id: str) -> HttpResponse:
+def consent_reject(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     try:
         services.consent_reject(actor=request.user, consent_request_id=request_id)
     except DomainError as error:
@@ -330,7 +342,7 @@ def consent_reject(request: HttpRequest, request_id: str) -> HttpResponse:
 
 @model_required
 @require_POST
-def consent_revoke(request: HttpRequest, request_id: str) -> HttpResponse:
+def consent_revoke(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     try:
         services.consent_revoke(actor=request.user, consent_request_id=request_id)
     except DomainError as error:
@@ -342,7 +354,7 @@ def consent_revoke(request: HttpRequest, request_id: str) -> HttpResponse:
 
 @model_required
 @require_GET
-def audit_trail(request: HttpRequest) -> HttpResponse:
+def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     events = selectors.audit_trail_for_model(model_user=request.user)
     return render(request, "marketplace/audit_trail.html", {"events": events})
 
@@ -361,7 +373,7 @@ def _upgrade_page(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_GET
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.business_has_model_access(business_user=request.user):
         return _upgrade_page(request)
     entries = selectors.model_directory(business_user=request.user)
@@ -370,7 +382,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_http_methods(["GET", "POST"])
-def consent_request(request: HttpRequest, model_user_id: str) -> HttpResponse:
+def consent_request(request: AuthenticatedRequest, model_user_id: str) -> HttpResponse:
     if not selectors.business_has_model_access(business_user=request.user):
         if request.method == "POST":
             messages.error(request, services.ERR_NO_ACCESS)
@@ -404,7 +416,7 @@ def consent_request(request: HttpRequest, model_user_id: str) -> HttpResponse:
 
 @business_required
 @require_GET
-def business_consents(request: HttpRequest) -> HttpResponse:
+def business_consents(request: AuthenticatedRequest) -> HttpResponse:
     consents = selectors.business_consents(business_user=request.user)
     return render(
         request,
@@ -419,7 +431,7 @@ def business_consents(request: HttpRequest) -> HttpResponse:
 
 @business_required
 @require_GET
-def business_consent_detail(request: HttpRequest, request_id: str) -> HttpResponse:
+def business_consent_detail(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     consent = selectors.request_for_business(
         business_user=request.user, consent_request_id=request_id
     )

@@ -50,7 +50,9 @@ def add_and_read(
         }
         if at_least is not None:
             criteria[target.column] = {"$gte": target.get_db_prep_value(at_least, connection)}
-        document = connection.get_collection(model._meta.db_table).find_one_and_update(
+        # get_collection is django-mongodb-backend's DatabaseWrapper's, not Django's base.
+        collection = connection.get_collection(model._meta.db_table)  # type: ignore[attr-defined]
+        document = collection.find_one_and_update(
             criteria,
             {"$inc": {target.column: target.get_db_prep_value(delta, connection)}},
             projection={target.column: True},

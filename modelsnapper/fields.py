@@ -86,7 +86,8 @@ class ObjectIdPrimaryKey(models.CharField):
         return "objectId" if _is_mongo(connection) else super().db_type(connection)
 
     def rel_db_type(self, connection):
-        return "objectId" if _is_mongo(connection) else super().rel_db_type(connection)
+        # CharField has no rel_db_type of its own: Field's is db_type, as a key refers to it.
+        return "objectId" if _is_mongo(connection) else super().db_type(connection)
 
     def to_python(self, value: Any) -> str | None:
         try:
@@ -187,7 +188,7 @@ class _ListField(models.Field):
     def value_to_string(self, obj) -> str:
         return json.dumps(self.value_from_object(obj))
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> None:  # type: ignore[override]
         # Lists are edited through services, never through a generic form field.
         return None
 
@@ -198,7 +199,10 @@ class ObjectIdListField(_ListField):
     description = "Array of ObjectIds"
 
     def _item_to_python(self, item: Any) -> str:
-        return _to_hex(item)
+        hex_id = _to_hex(item)
+        if hex_id is None:
+            raise InvalidId(f"{item!r} is not a valid ObjectId")
+        return hex_id
 
     def _item_to_mongo(self, item: Any) -> ObjectId:
         return ObjectId(item)

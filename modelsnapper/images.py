@@ -176,7 +176,7 @@ def _png_end(data: bytes) -> int | None:
         kind = data[pos + 4 : pos + 8]
         pos += 12 + length
         if kind == b"IEND":
-            return pos
+            return int(pos)
     return None
 
 
@@ -187,7 +187,7 @@ def _has_trailing_data(data: bytes, fmt: str) -> bool:
     if fmt == "WEBP":
         (riff_size,) = struct.unpack("<I", data[4:8])
         # RIFF chunks are padded to even sizes; allow that one byte.
-        return len(data) > 8 + riff_size + (riff_size & 1)
+        return bool(len(data) > 8 + riff_size + (riff_size & 1))
     if fmt == "JPEG":
         # Tolerate a little padding after the end-of-image marker (some cameras add
         # zeros), refuse real payloads appended after it (zip/HTML polyglots).
@@ -313,7 +313,7 @@ class MultipleImageField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTR}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list:
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single_clean = super().clean
         if isinstance(data, (list, tuple)):
             files = [single_clean(item, initial) for item in data if item]
@@ -358,7 +358,14 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         if request is not None:
             request.upload_too_large = False
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: Any,
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
         return None
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
@@ -369,7 +376,8 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         self._file_bytes += len(raw_data)
         if self._file_bytes > self.limit:
             if self.request is not None:
-                self.request.upload_too_large = True
+                # Read by the upload views to answer with a clear message.
+                setattr(self.request, "upload_too_large", True)  # noqa: B010
             raise StopUpload(connection_reset=True)
         return raw_data
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -100,11 +101,11 @@ def _mongodb_database(uri: str) -> dict:
     }
 
 
-def _sql_database(url: str) -> dict:
+def _sql_database(url: str) -> dict[str, Any]:
     import dj_database_url
 
     try:
-        config = dj_database_url.parse(url, conn_max_age=0)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
     except Exception as exc:  # dj_database_url raises several unrelated types
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if not config.get("ENGINE"):
@@ -376,6 +377,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- background jobs (django-tasks) ----------------------------------------------------
+TASKS: dict[str, dict[str, Any]]
 if IS_TEST and not env_bool("TASKS_REAL_BACKEND", False):
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 elif REDIS_URL:

@@ -25,7 +25,8 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_\-/]{0,120}$")
 _EXTENSION_RE = re.compile(r"^[a-z0-9]{1,5}$")
@@ -76,7 +77,8 @@ def save_private(*, prefix: str, content: bytes, extension: str = "jpg") -> str:
     name = f"{prefix}/{uuid.uuid4().hex}.{extension}"
     file = ContentFile(content, name=name)
     # S3: the content type travels as object metadata so presigned GETs serve it.
-    file.content_type = content_type_for(name)
+    # Read by django-storages (getattr) as the object's Content-Type.
+    setattr(file, "content_type", content_type_for(name))  # noqa: B010
     return default_storage.save(name, file)
 
 
@@ -94,7 +96,8 @@ def save_private_variant(*, key: str, variant: str, content: bytes) -> str:
         raise ValueError(f"Invalid variant {variant!r}.")
     name = variant_key(key, variant)
     file = ContentFile(content, name=name)
-    file.content_type = content_type_for(name)
+    # Read by django-storages (getattr) as the object's Content-Type.
+    setattr(file, "content_type", content_type_for(name))  # noqa: B010
     saved = default_storage.save(name, file)
     if saved != name:
         # Only possible if the derived name already existed: keep one file per key.
@@ -108,7 +111,7 @@ def read_private(key: str) -> bytes:
     _check_key(key)
     try:
         with default_storage.open(key, "rb") as handle:
-            return handle.read()
+            return bytes(handle.read())
     except FileNotFoundError:
         raise
     except SuspiciousFileOperation:
@@ -139,10 +142,11 @@ def exists_private(key: str) -> bool:
 def presigned_url(key: str) -> str:
     """A short-lived GET URL for ``key`` (S3 only)."""
     _check_key(key)
-    return default_storage.url(key, expire=settings.AWS_PRESIGNED_EXPIRY_SECONDS)
+    # S3Storage.url takes the lifetime; Storage.url (the stubs' type) does not.
+    return default_storage.url(key, expire=settings.AWS_PRESIGNED_EXPIRY_SECONDS)  # type: ignore[call-arg]
 
 
-def private_file_response(key: str) -> HttpResponse:
+def private_file_response(key: str) -> HttpResponseBase:
     """Serve a private file. Call only after the view's own ownership check.
 
     Local storage streams the file; S3 redirects to a presigned URL. Both are
@@ -150,7 +154,7 @@ def private_file_response(key: str) -> HttpResponse:
     """
     _check_key(key)
     if is_s3():
-        response: HttpResponse = HttpResponseRedirect(presigned_url(key))
+        response: HttpResponseBase = HttpResponseRedirect(presigned_url(key))
         # The URL expires; never cache the redirect beyond one request.
         response["Cache-Control"] = "private, no-store"
     else:

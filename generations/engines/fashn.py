@@ -23,6 +23,7 @@ import io
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from PIL import Image, ImageOps
@@ -177,6 +178,7 @@ def runtime_error(name: str | None) -> EngineError:
 
 
 def _data_uri(jpeg: bytes) -> str:
+    image: Image.Image
     try:
         image = Image.open(io.BytesIO(jpeg))
         too_big = max(image.size) > _MAX_INPUT_SIDE
@@ -193,6 +195,7 @@ def _data_uri(jpeg: bytes) -> str:
 
 def to_output_jpeg(data: bytes) -> bytes:
     """Any image → 3:4 JPEG, OUTPUT_WIDTH wide, padded (never cropped) so nobody loses a head."""
+    image: Image.Image
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -201,6 +204,7 @@ def to_output_jpeg(data: bytes) -> bytes:
         raise _error(BAD_OUTPUT) from error
     # Pad with the colour of the image's own edge so the bands are barely visible.
     edge = image.crop((0, 0, 1, image.height)).resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    assert isinstance(edge, tuple)  # an RGB image's pixel
     framed = ImageOps.pad(
         image, (OUTPUT_WIDTH, OUTPUT_HEIGHT), Image.Resampling.LANCZOS, color=edge
     )
@@ -283,7 +287,7 @@ class FashnEngine:
         return prediction_id
 
     def wait(self, prediction_id: str, *, deadline: float) -> str:
-        url = f"{self.api_base}/v1/status/{requests.utils.quote(prediction_id, safe='')}"
+        url = f"{self.api_base}/v1/status/{quote(prediction_id, safe='')}"
         while True:
             body = self._call("GET", url, idempotent=True, deadline=deadline)
             status = body.get("status")
@@ -350,7 +354,7 @@ class FashnEngine:
         if retry_after:
             with contextlib.suppress(ValueError):
                 delay = max(delay, float(retry_after))
-        return min(delay, self.max_backoff_seconds)
+        return float(min(delay, self.max_backoff_seconds))
 
     def _call(
         self,
@@ -358,7 +362,7 @@ class FashnEngine:
         url: str,
         *,
         idempotent: bool,
-        json: dict | None = None,
+        json: dict[str, Any] | None = None,
         deadline: float | None = None,
     ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}

@@ -60,6 +60,7 @@ class Cutout:
 
 
 def _open_rgb(data: bytes, *, what: str, max_side: int | None = None) -> Image.Image:
+    image: Image.Image
     try:
         image = Image.open(io.BytesIO(data))
         if max_side and image.format == "JPEG":
@@ -94,7 +95,9 @@ def estimate_background(image: Image.Image) -> tuple[tuple[int, int, int], float
     return color, spread  # type: ignore[return-value]
 
 
-def _distance_mask(image: Image.Image, background: tuple[int, int, int], spread: float):
+def _distance_mask(
+    image: Image.Image, background: tuple[int, int, int], spread: float
+) -> Image.Image:
     """255 where a pixel differs clearly from the background colour (max channel distance)."""
     diff = ImageChops.difference(image, Image.new("RGB", image.size, background))
     red, green, blue = diff.split()
@@ -103,7 +106,11 @@ def _distance_mask(image: Image.Image, background: tuple[int, int, int], spread:
     return distance.point(lambda v: 255 if v > threshold else 0)
 
 
-def _repeat(mask: Image.Image, rank_filter: type[ImageFilter.RankFilter], times: int):
+def _repeat(
+    mask: Image.Image,
+    rank_filter: type[ImageFilter.MinFilter] | type[ImageFilter.MaxFilter],
+    times: int,
+) -> Image.Image:
     # n passes of a 3x3 min/max equal one (2n+1)x(2n+1) pass, at a fraction of the cost.
     for _ in range(times):
         mask = mask.filter(rank_filter(3))

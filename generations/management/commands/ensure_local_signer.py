@@ -21,8 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            if configured_paths() is not None:
-                credentials = signing_credentials()
+            credentials = signing_credentials() if configured_paths() is not None else None
+            if credentials is not None:
                 self.stdout.write(
                     "Content Credentials: signing with the configured certificate "
                     f"({credentials.leaf.subject.rfc4514_string()})."
