@@ -34,7 +34,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from itertools import combinations
 from typing import Any
@@ -413,7 +413,7 @@ def checkout_start(
         raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
     except stripe_gateway.StripeGatewayError:
         raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
-    if not price.get("active", True):
+    if not price.active:
         raise DomainError(ERR_PRICE_MISSING, code="price_missing")
     customer_id = business_stripe_customer(business=business)
     if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
@@ -436,28 +436,28 @@ def checkout_start(
         # Stripe answers a replayed idempotency key with its first response, so a
         # stale page (back button) replaying the nonce of a session that is by now
         # paid or expired is recognised by our own record: it is a new purchase.
-        known = CheckoutSession.objects.filter(stripe_session_id=session["id"]).first()
+        known = CheckoutSession.objects.filter(stripe_session_id=session.id).first()
         finished = known is not None and (known.is_fulfilled or known.status != CheckoutStatus.OPEN)
-        if session.get("status", "open") == "open" and not finished:
+        if session.status in {"", "open"} and not finished:
             break
         nonce = uuid.uuid4().hex
     try:
         with transaction.atomic():
             return CheckoutSession.objects.create(
-                stripe_session_id=session["id"],
+                stripe_session_id=session.id,
                 business=business,
                 package=package,
                 credits=package.ai_credits_granted,
-                amount_total=session.get("amount_total"),
-                currency=(session.get("currency") or package.currency).upper(),
-                url=session.get("url") or "",
+                amount_total=session.amount_total,
+                currency=(session.currency or package.currency).upper(),
+                url=session.url,
                 created_at=timezone.now(),
             )
     except IntegrityError:
         # The second click of a double click (same idempotency key, same session).
-        record = CheckoutSession.objects.get(stripe_session_id=session["id"])
-        if not record.url and session.get("url"):
-            record.url = session["url"]
+        record = CheckoutSession.objects.get(stripe_session_id=session.id)
+        if not record.url and session.url:
+            record.url = session.url
             CheckoutSession.objects.filter(pk=record.pk).update(url=record.url)
         return record
 
@@ -473,37 +473,34 @@ def package_price_problem(*, package: Package) -> str:
         return f"Stripe has no price {package.stripe_price_id!r}: this package cannot be bought."
     except stripe_gateway.StripeGatewayError:
         return "Stripe could not be reached to check this package's price."
-    if not price.get("active", True):
+    if not price.active:
         return f"Stripe price {package.stripe_price_id!r} is archived: buyers will be refused."
     return ""
 
 
-def _record_for_session(session: dict[str, Any]) -> CheckoutSession | None:
+def _record_for_session(session: stripe_gateway.CheckoutSessionInfo) -> CheckoutSession | None:
     """Our record of a Stripe session; rebuilt from its metadata when the record
     was never stored (e.g. a crash right after Stripe created the session)."""
-    record = CheckoutSession.objects.filter(stripe_session_id=session["id"]).first()
+    record = CheckoutSession.objects.filter(stripe_session_id=session.id).first()
     if record is not None:
         return record
-    metadata = session.get("metadata") or {}
-    business = BusinessProfile.objects.filter(
-        pk=metadata.get("business_id") or session.get("client_reference_id") or ""
-    ).first()
-    package = Package.objects.filter(pk=metadata.get("package_id") or "").first()
+    business = BusinessProfile.objects.filter(pk=session.business_id).first()
+    package = Package.objects.filter(pk=session.package_id).first()
     if business is None or package is None:
         return None
     try:
         with transaction.atomic():
             return CheckoutSession.objects.create(
-                stripe_session_id=session["id"],
+                stripe_session_id=session.id,
                 business=business,
                 package=package,
                 credits=package.ai_credits_granted,
-                amount_total=session.get("amount_total"),
-                currency=(session.get("currency") or package.currency).upper(),
+                amount_total=session.amount_total,
+                currency=(session.currency or package.currency).upper(),
                 created_at=timezone.now(),
             )
     except IntegrityError:
-        return CheckoutSession.objects.get(stripe_session_id=session["id"])
+        return CheckoutSession.objects.get(stripe_session_id=session.id)
 
 
 def package_activate(*, business: BusinessProfile, package: Package) -> None:
@@ -522,7 +519,7 @@ def package_activate(*, business: BusinessProfile, package: Package) -> None:
     ).update(package=package, subscription_status=package.tier)
 
 
-def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
+def checkout_fulfil(*, session: stripe_gateway.CheckoutSessionInfo) -> CheckoutSession | None:
     """Grants a paid session's credits exactly once (ledger key ``grant:<session>``)
     and sets the package. Run by the webhook and by the success page; every step
     is idempotent, so any order or number of runs ends in the same state.
@@ -530,14 +527,15 @@ def checkout_fulfil(*, session: dict[str, Any]) -> CheckoutSession | None:
     record = _record_for_session(session)
     if record is None:
         return None
-    paid = session.get("payment_status") in {"paid", "no_payment_required"}
     CheckoutSession.objects.filter(pk=record.pk).update(
-        payment_status=session.get("payment_status") or record.payment_status,
-        payment_intent_id=session.get("payment_intent") or record.payment_intent_id,
-        amount_total=session.get("amount_total", record.amount_total),
-        status=session.get("status") or record.status,
+        payment_status=session.payment_status or record.payment_status,
+        payment_intent_id=session.payment_intent_id or record.payment_intent_id,
+        amount_total=(
+            session.amount_total if session.amount_total is not None else record.amount_total
+        ),
+        status=session.status or record.status,
     )
-    if not paid:
+    if not session.is_paid:
         record.refresh_from_db()
         return record
     business = BusinessProfile.objects.select_related("package").get(pk=record.business_id)
@@ -597,12 +595,6 @@ class EventRetry(Exception):
     """The event cannot be applied yet (e.g. a refund before its purchase)."""
 
 
-def _ts(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        return None
-    return datetime.fromtimestamp(value, tz=UTC)
-
-
 def _money(cents: Any, currency: str) -> Decimal:
     cents = int(cents or 0)
     if currency.upper() in ZERO_DECIMAL_CURRENCIES:
@@ -610,23 +602,23 @@ def _money(cents: Any, currency: str) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-def stripe_event_record(*, event: dict[str, Any]) -> StripeEvent:
+def stripe_event_record(*, event: stripe_gateway.EventInfo) -> StripeEvent:
     """Stores a verified event once by its id (unique); a redelivery returns the row."""
-    existing = StripeEvent.objects.filter(stripe_event_id=event["id"]).first()
+    existing = StripeEvent.objects.filter(stripe_event_id=event.id).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
             return StripeEvent.objects.create(
-                stripe_event_id=event["id"],
-                type=event["type"][:100],
-                livemode=bool(event.get("livemode")),
-                event_created_at=_ts(event.get("created")),
-                payload=event,
+                stripe_event_id=event.id,
+                type=event.type,
+                livemode=event.livemode,
+                event_created_at=event.created_at,
+                payload=event.payload,
                 received_at=timezone.now(),
             )
     except IntegrityError:
-        return StripeEvent.objects.get(stripe_event_id=event["id"])
+        return StripeEvent.objects.get(stripe_event_id=event.id)
 
 
 def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
@@ -650,7 +642,7 @@ def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
         if handler is None:
             state, error = EventState.IGNORED, "No handler for this event type."
         else:
-            handler(event.payload["data"]["object"], event)
+            handler(stripe_gateway.event_object(event.payload), event)
     except EventIgnored as exc:
         state, error = EventState.IGNORED, str(exc)
     except EventRetry as exc:
@@ -675,84 +667,73 @@ def stripe_event_reapply(*, event: StripeEvent, actor: User) -> StripeEvent:
     return stripe_event_apply(event=event)
 
 
-def _business_for_customer(
-    customer: Any, metadata: dict[str, Any] | None = None
-) -> BusinessProfile | None:
-    business_id = (metadata or {}).get("business_id")
+def _business_for_customer(*, customer_id: str, business_id: str) -> BusinessProfile | None:
     if business_id:
         business = BusinessProfile.objects.filter(pk=business_id).first()
         if business is not None:
             return business
-    if isinstance(customer, dict):
-        customer = customer.get("id")
-    if not customer:
+    if not customer_id:
         return None
-    return BusinessProfile.objects.filter(stripe_customer_id=customer).first()
+    return BusinessProfile.objects.filter(stripe_customer_id=customer_id).first()
 
 
 def _on_checkout_paid(obj: dict[str, Any], event: StripeEvent) -> None:
     # completed with payment_status "unpaid" (delayed payment methods) only records
     # the session; the credits come with async_payment_succeeded.
-    if checkout_fulfil(session=obj) is None:
+    if checkout_fulfil(session=stripe_gateway.parse_checkout_session(obj)) is None:
         raise EventIgnored("Not a checkout session of ours.")
 
 
 def _on_checkout_closed(obj: dict[str, Any], event: StripeEvent) -> None:
     """async_payment_failed / expired: no credits; the record shows the outcome."""
-    record = CheckoutSession.objects.filter(stripe_session_id=obj.get("id") or "").first()
+    session = stripe_gateway.parse_checkout_session(obj)
+    record = CheckoutSession.objects.filter(stripe_session_id=session.id).first()
     if record is None:
         raise EventIgnored("Not a checkout session of ours.")
     CheckoutSession.objects.filter(pk=record.pk, fulfilled_at__isnull=True).update(
-        status=obj.get("status") or record.status,
-        payment_status=obj.get("payment_status") or record.payment_status,
+        status=session.status or record.status,
+        payment_status=session.payment_status or record.payment_status,
     )
 
 
-def _line_items(obj: dict[str, Any], currency: str) -> list[dict[str, Any]]:
-    items = []
-    for line in (obj.get("lines") or {}).get("data") or []:
-        price_id = ""
-        pricing = line.get("pricing") or {}
-        if isinstance(pricing.get("price_details"), dict):
-            price_id = pricing["price_details"].get("price") or ""
-        elif isinstance(line.get("price"), dict):
-            price_id = line["price"].get("id") or ""
-        items.append(
-            {
-                "description": str(line.get("description") or ""),
-                "quantity": int(line.get("quantity") or 1),
-                "amount": int(line.get("amount") or 0),
-                "currency": (line.get("currency") or currency).upper(),
-                "priceId": price_id,
-            }
-        )
-    return items
+def _line_items(invoice: stripe_gateway.InvoiceInfo) -> list[dict[str, Any]]:
+    """The invoice's lines as the embedded ``lineItems`` subdocuments."""
+    return [
+        {
+            "description": line.description,
+            "quantity": line.quantity,
+            "amount": line.amount,
+            "currency": line.currency,
+            "priceId": line.price_id,
+        }
+        for line in invoice.lines
+    ]
 
 
 def _on_invoice(obj: dict[str, Any], event: StripeEvent) -> None:
     """Upserts the invoice mirror; a lower or older state never overwrites a newer one."""
-    invoice_id = obj.get("id")
-    if not invoice_id:
-        raise ValueError("Invoice event without an invoice id.")
-    business = _business_for_customer(obj.get("customer"), obj.get("metadata"))
+    invoice = stripe_gateway.parse_invoice(obj)
+    invoice_id = invoice.id
+    business = _business_for_customer(
+        customer_id=invoice.customer_id, business_id=invoice.business_id
+    )
     if business is None:
-        raise EventIgnored(f"Unknown customer {obj.get('customer')!r}.")
-    status = obj.get("status") or InvoiceStatus.DRAFT
+        raise EventIgnored(f"Unknown customer {invoice.customer_id!r}.")
+    status = invoice.status or InvoiceStatus.DRAFT
     if status not in INVOICE_RANK:
         raise ValueError(f"Unknown invoice status {status!r}.")
-    currency = (obj.get("currency") or "usd").upper()
     event_at = event.event_created_at or timezone.now()
     fields = {
-        "invoice_number": obj.get("number") or "",
-        "amount_due": _money(obj.get("amount_due"), currency),
-        "currency": currency,
+        "invoice_number": invoice.number,
+        "amount_due": _money(invoice.amount_due, invoice.currency),
+        "currency": invoice.currency,
         "status": status,
-        "pdf_url": obj.get("invoice_pdf") or "",
-        "hosted_invoice_url": obj.get("hosted_invoice_url") or "",
-        "period_start": _ts(obj.get("period_start")),
-        "period_end": _ts(obj.get("period_end")),
-        "line_items": _line_items(obj, currency),
-        "paid_at": _ts((obj.get("status_transitions") or {}).get("paid_at")),
+        "pdf_url": invoice.pdf_url,
+        "hosted_invoice_url": invoice.hosted_invoice_url,
+        "period_start": invoice.period_start,
+        "period_end": invoice.period_end,
+        "line_items": _line_items(invoice),
+        "paid_at": invoice.paid_at,
         "last_event_at": event_at,
     }
     Invoice(user_id=business.user_id, stripe_invoice_id=invoice_id, **fields).clean()
@@ -765,7 +746,7 @@ def _on_invoice(obj: dict[str, Any], event: StripeEvent) -> None:
             return
         except IntegrityError:
             pass  # a concurrent delivery inserted it: fall through to the guarded update
-    rank = INVOICE_RANK[status]
+    rank = INVOICE_RANK[InvoiceStatus(status)]
     lower = [s for s, r in INVOICE_RANK.items() if r < rank]
     same = [s for s, r in INVOICE_RANK.items() if r == rank]
     # One conditional single-document update: the guard and the write are one step.
@@ -777,24 +758,26 @@ def _on_invoice(obj: dict[str, Any], event: StripeEvent) -> None:
 def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
     """Takes back the refunded share of the purchase's credits, never below zero;
     what was already spent is recorded as the reversal's shortfall for admins."""
-    charge_id = obj.get("id") or ""
-    payment_intent = obj.get("payment_intent") or ""
+    charge = stripe_gateway.parse_charge(obj)
+    charge_id = charge.id
     record = (
-        CheckoutSession.objects.filter(payment_intent_id=payment_intent).first()
-        if payment_intent
+        CheckoutSession.objects.filter(payment_intent_id=charge.payment_intent_id).first()
+        if charge.payment_intent_id
         else None
     )
     if record is None:
-        if _business_for_customer(obj.get("customer"), obj.get("metadata")) is None:
+        if (
+            _business_for_customer(customer_id=charge.customer_id, business_id=charge.business_id)
+            is None
+        ):
             raise EventIgnored("Not a charge of ours.")
         raise EventRetry("The purchase for this charge is not known yet; retry later.")
     if not record.is_fulfilled:
         raise EventRetry("The purchase's credits have not been granted yet; retry later.")
-    captured = int(obj.get("amount_captured") or obj.get("amount") or 0)
-    refunded = int(obj.get("amount_refunded") or 0)
+    captured, refunded = charge.amount_captured, charge.amount_refunded
     if refunded <= 0 or captured <= 0:
         return
-    if obj.get("refunded") or refunded >= captured:
+    if charge.fully_refunded or refunded >= captured:
         total_due = record.credits
     else:
         total_due = math.floor(record.credits * refunded / captured)
@@ -835,23 +818,18 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
 
 def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
     """created → a record; closed → its final status. Either order ends the same."""
-    dispute_id = obj.get("id")
-    if not dispute_id:
-        raise ValueError("Dispute event without an id.")
-    charge_id = obj.get("charge") or ""
-    if isinstance(charge_id, dict):
-        charge_id = charge_id.get("id") or ""
+    dispute = stripe_gateway.parse_dispute(obj)
+    dispute_id = dispute.id
     record = CheckoutSession.objects.filter(
-        payment_intent_id=obj.get("payment_intent") or "-"
+        payment_intent_id=dispute.payment_intent_id or "-"
     ).first()
-    currency = (obj.get("currency") or "usd").upper()
     fields = {
-        "stripe_charge_id": charge_id,
+        "stripe_charge_id": dispute.charge_id,
         "business_id": record.business_id if record else None,
-        "amount": int(obj.get("amount") or 0),
-        "currency": currency,
-        "reason": obj.get("reason") or "",
-        "opened_at": _ts(obj.get("created")),
+        "amount": dispute.amount,
+        "currency": dispute.currency,
+        "reason": dispute.reason,
+        "opened_at": dispute.opened_at,
     }
     closed = event.type == "charge.dispute.closed"
     if not Dispute.objects.filter(stripe_dispute_id=dispute_id).exists():
@@ -859,7 +837,7 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
             with transaction.atomic():
                 Dispute.objects.create(
                     stripe_dispute_id=dispute_id,
-                    status=obj.get("status") or "",
+                    status=dispute.status,
                     closed_at=event.event_created_at if closed else None,
                     **fields,
                 )
@@ -868,7 +846,7 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
             pass
     if closed:
         Dispute.objects.filter(stripe_dispute_id=dispute_id).update(
-            status=obj.get("status") or "", closed_at=event.event_created_at or timezone.now()
+            status=dispute.status, closed_at=event.event_created_at or timezone.now()
         )
 
 

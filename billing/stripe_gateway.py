@@ -1,9 +1,12 @@
 """The only module that talks to Stripe (official SDK, ``stripe.StripeClient``).
 
-Returns plain dicts / small values and turns SDK errors into our own
-(``StripeGatewayError``, ``StripeNotFound``, ``WebhookInvalid``), so the rest of
-billing never imports the SDK. ``STRIPE_API_BASE`` points the client at another
-host (tests use a local HTTP server that answers like Stripe).
+Returns small frozen dataclasses (``PriceInfo``, ``CheckoutSessionInfo``, ``InvoiceInfo``,
+``ChargeInfo``, ``DisputeInfo``) and turns SDK errors into our own
+(``StripeGatewayError``, ``StripeNotFound``, ``WebhookInvalid``,
+``StripeObjectInvalid``), so the rest of billing never imports the SDK nor picks
+fields out of Stripe's JSON. The ``parse_*`` functions read the same objects out of a
+stored webhook event. ``STRIPE_API_BASE`` points the client at another host (tests use
+a local HTTP server that answers like Stripe).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -37,6 +42,237 @@ class StripeNotFound(StripeGatewayError):
 
 class WebhookInvalid(Exception):
     """A webhook whose signature or body cannot be trusted."""
+
+
+class StripeObjectInvalid(StripeGatewayError, ValueError):
+    """A Stripe object (in an API answer or an event) lacks what we rely on."""
+
+
+# --- typed values ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceInfo:
+    id: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class CheckoutSessionInfo:
+    id: str
+    status: str  # open | complete | expired ("" when Stripe did not say)
+    payment_status: str  # paid | unpaid | no_payment_required ("" when not said)
+    url: str
+    amount_total: int | None  # smallest currency unit
+    currency: str  # upper case, "" when not said
+    payment_intent_id: str
+    business_id: str  # our metadata (or client_reference_id)
+    package_id: str
+
+    @property
+    def is_paid(self) -> bool:
+        return self.payment_status in {"paid", "no_payment_required"}
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    description: str
+    quantity: int
+    amount: int
+    currency: str
+    price_id: str
+
+
+@dataclass(frozen=True)
+class InvoiceInfo:
+    id: str
+    customer_id: str
+    business_id: str
+    number: str
+    status: str
+    currency: str
+    amount_due: int  # smallest currency unit
+    pdf_url: str
+    hosted_invoice_url: str
+    period_start: datetime | None
+    period_end: datetime | None
+    paid_at: datetime | None
+    lines: tuple[InvoiceLine, ...]
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    id: str
+    payment_intent_id: str
+    customer_id: str
+    business_id: str
+    amount_captured: int
+    amount_refunded: int
+    fully_refunded: bool
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    id: str
+    charge_id: str
+    payment_intent_id: str
+    amount: int
+    currency: str
+    reason: str
+    status: str
+    opened_at: datetime | None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any, what: str) -> int:
+    """A whole number Stripe sent (0 when absent); anything else is refused, never
+    read as 0: a malformed amount must fail the event, not lose money quietly."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise StripeObjectInvalid(f"{what} is not a whole number: {value!r}.")
+    return int(value)
+
+
+def _id_of(value: Any) -> str:
+    """An id, or the id of an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return _text(value)
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A Stripe Unix timestamp as an aware datetime (None when absent or nonsense)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    metadata = obj.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _required_id(obj: dict[str, Any], what: str) -> str:
+    object_id = _text(obj.get("id"))
+    if not object_id:
+        raise StripeObjectInvalid(f"{what} without an id.")
+    return object_id
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """A verified webhook event: what we index it by, and its whole JSON to store."""
+
+    id: str
+    type: str
+    livemode: bool
+    created_at: datetime | None
+    payload: dict[str, Any]
+
+
+def event_object(payload: dict[str, Any]) -> dict[str, Any]:
+    """The object a stored event is about (``data.object``)."""
+    data = payload.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise StripeObjectInvalid("Event without data.object.")
+    return obj
+
+
+def parse_price(obj: dict[str, Any]) -> PriceInfo:
+    return PriceInfo(id=_required_id(obj, "Price"), active=obj.get("active") is not False)
+
+
+def parse_checkout_session(obj: dict[str, Any]) -> CheckoutSessionInfo:
+    metadata = _metadata(obj)
+    amount = obj.get("amount_total")
+    return CheckoutSessionInfo(
+        id=_required_id(obj, "Checkout session"),
+        status=_text(obj.get("status")),
+        payment_status=_text(obj.get("payment_status")),
+        url=_text(obj.get("url")),
+        amount_total=_int(amount, "amount_total") if amount is not None else None,
+        currency=_text(obj.get("currency")).upper(),
+        payment_intent_id=_id_of(obj.get("payment_intent")),
+        business_id=_text(metadata.get("business_id")) or _text(obj.get("client_reference_id")),
+        package_id=_text(metadata.get("package_id")),
+    )
+
+
+def _invoice_line(line: dict[str, Any], currency: str) -> InvoiceLine:
+    # Newer API versions name the price under pricing.price_details, older ones inline.
+    pricing = line.get("pricing") if isinstance(line.get("pricing"), dict) else {}
+    details = pricing.get("price_details") if isinstance(pricing, dict) else None
+    if isinstance(details, dict):
+        price_id = _id_of(details.get("price"))
+    else:
+        price_id = _id_of(line.get("price"))
+    return InvoiceLine(
+        description=_text(line.get("description")),
+        quantity=_int(line.get("quantity"), "quantity") or 1,
+        amount=_int(line.get("amount"), "amount"),
+        currency=(_text(line.get("currency")) or currency).upper(),
+        price_id=price_id,
+    )
+
+
+def parse_invoice(obj: dict[str, Any]) -> InvoiceInfo:
+    currency = (_text(obj.get("currency")) or "usd").upper()
+    lines = obj.get("lines") if isinstance(obj.get("lines"), dict) else {}
+    transitions = obj.get("status_transitions")
+    return InvoiceInfo(
+        id=_required_id(obj, "Invoice"),
+        customer_id=_id_of(obj.get("customer")),
+        business_id=_text(_metadata(obj).get("business_id")),
+        number=_text(obj.get("number")),
+        status=_text(obj.get("status")),
+        currency=currency,
+        amount_due=_int(obj.get("amount_due"), "amount_due"),
+        pdf_url=_text(obj.get("invoice_pdf")),
+        hosted_invoice_url=_text(obj.get("hosted_invoice_url")),
+        period_start=timestamp(obj.get("period_start")),
+        period_end=timestamp(obj.get("period_end")),
+        paid_at=timestamp(transitions.get("paid_at")) if isinstance(transitions, dict) else None,
+        lines=tuple(
+            _invoice_line(line, currency)
+            for line in (lines.get("data") if isinstance(lines, dict) else None) or []
+            if isinstance(line, dict)
+        ),
+    )
+
+
+def parse_charge(obj: dict[str, Any]) -> ChargeInfo:
+    return ChargeInfo(
+        id=_required_id(obj, "Charge"),
+        payment_intent_id=_id_of(obj.get("payment_intent")),
+        customer_id=_id_of(obj.get("customer")),
+        business_id=_text(_metadata(obj).get("business_id")),
+        amount_captured=(
+            _int(obj.get("amount_captured"), "amount_captured") or _int(obj.get("amount"), "amount")
+        ),
+        amount_refunded=_int(obj.get("amount_refunded"), "amount_refunded"),
+        fully_refunded=obj.get("refunded") is True,
+    )
+
+
+def parse_dispute(obj: dict[str, Any]) -> DisputeInfo:
+    return DisputeInfo(
+        id=_required_id(obj, "Dispute"),
+        charge_id=_id_of(obj.get("charge")),
+        payment_intent_id=_id_of(obj.get("payment_intent")),
+        amount=_int(obj.get("amount"), "amount"),
+        currency=(_text(obj.get("currency")) or "usd").upper(),
+        reason=_text(obj.get("reason")),
+        status=_text(obj.get("status")),
+        opened_at=timestamp(obj.get("created")),
+    )
+
+
+# --- calls ---------------------------------------------------------------------------------
 
 
 def payments_enabled() -> bool:
@@ -81,8 +317,8 @@ def customer_create(*, email: str, name: str, business_id: str) -> str:
     return str(customer["id"])
 
 
-def price_retrieve(*, price_id: str) -> dict[str, Any]:
-    return _call(_client().v1.prices.retrieve, price_id)
+def price_retrieve(*, price_id: str) -> PriceInfo:
+    return parse_price(_call(_client().v1.prices.retrieve, price_id))
 
 
 def checkout_session_create(
@@ -94,7 +330,7 @@ def checkout_session_create(
     success_url: str,
     cancel_url: str,
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> CheckoutSessionInfo:
     metadata = {"business_id": business_id, "package_id": package_id}
     params = {
         "mode": "payment",
@@ -108,15 +344,17 @@ def checkout_session_create(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
-    return _call(
-        _client().v1.checkout.sessions.create,
-        params=params,
-        options={"idempotency_key": idempotency_key},
+    return parse_checkout_session(
+        _call(
+            _client().v1.checkout.sessions.create,
+            params=params,
+            options={"idempotency_key": idempotency_key},
+        )
     )
 
 
-def checkout_session_retrieve(*, session_id: str) -> dict[str, Any]:
-    return _call(_client().v1.checkout.sessions.retrieve, session_id)
+def checkout_session_retrieve(*, session_id: str) -> CheckoutSessionInfo:
+    return parse_checkout_session(_call(_client().v1.checkout.sessions.retrieve, session_id))
 
 
 def portal_session_create(*, customer_id: str, return_url: str) -> str:
@@ -127,7 +365,7 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
     return str(session["url"])
 
 
-def webhook_parse(*, payload: bytes, signature: str | None) -> dict[str, Any]:
+def webhook_parse(*, payload: bytes, signature: str | None) -> EventInfo:
     """Verifies ``Stripe-Signature`` against STRIPE_WEBHOOK_SECRET (HMAC-SHA256 of
     ``"<t>.<body>"``, at most WEBHOOK_TOLERANCE_SECONDS old) and returns the event."""
     secret = settings.STRIPE_WEBHOOK_SECRET
@@ -153,4 +391,10 @@ def webhook_parse(*, payload: bytes, signature: str | None) -> dict[str, Any]:
         or not isinstance(event["data"].get("object"), dict)
     ):
         raise WebhookInvalid("The body is not a Stripe event.")
-    return event
+    return EventInfo(
+        id=event["id"],
+        type=event["type"][:100],
+        livemode=event.get("livemode") is True,
+        created_at=timestamp(event.get("created")),
+        payload=event,
+    )

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import BusinessProfile
-from billing import services
+from billing import services, stripe_gateway
 from billing.models import (
     CheckoutSession,
     CreditLedgerEntry,
@@ -524,7 +524,10 @@ def test_an_event_in_flight_is_not_applied_twice_but_a_stuck_one_is_reclaimed(
         "metadata": {"business_id": profile.pk, "package_id": starter.pk},
     }
     event = make_event("checkout.session.completed", session)
-    stored = services.stripe_event_record(event=event)
+    body = json.dumps(event).encode()
+    stored = services.stripe_event_record(
+        event=stripe_gateway.webhook_parse(payload=body, signature=sign(body))
+    )
     StripeEvent.objects.filter(pk=stored.pk).update(state="started", started_at=timezone.now())
 
     assert post_event(event).status_code == 200  # another worker is on it
