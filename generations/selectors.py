@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDay
-from django.http import Http404
 
 from accounts.models import BusinessProfile, ModelProfile, User
 from generations.models import (
@@ -80,11 +79,8 @@ def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
 # --- business --------------------------------------------------------------------------
 
 
-def batch_for(*, user: User, batch_id: str) -> GenerationBatch:
-    batch = GenerationBatch.objects.filter(pk=batch_id, user_id=user.pk).first()
-    if batch is None:
-        raise Http404("No such batch.")
-    return batch
+def batch_for(*, user: User, batch_id: str) -> GenerationBatch | None:
+    return GenerationBatch.objects.filter(pk=batch_id, user_id=user.pk).first()
 
 
 def batch_generations(*, batch: GenerationBatch) -> list[Generation]:
@@ -140,18 +136,15 @@ def history_for(*, user: User, wearer_type: str = "", status: str = "") -> Query
     return qs.select_related("avatar", "model__model_profile").order_by("-generated_at", "-id")
 
 
-def generation_for_business(*, user: User, generation_id: str) -> Generation:
-    generation = (
+def generation_for_business(*, user: User, generation_id: str) -> Generation | None:
+    return (
         Generation.objects.select_related("avatar", "model__model_profile", "batch")
         .filter(pk=generation_id, user_id=user.pk)
         .first()
     )
-    if generation is None:
-        raise Http404("No such generation.")
-    return generation
 
 
-def generation_for_viewer(*, user: User, generation_id: str) -> Generation:
+def generation_for_viewer(*, user: User, generation_id: str) -> Generation | None:
     """The business that made it, or the human model whose likeness it uses."""
     generation = (
         Generation.objects.select_related("avatar", "model__model_profile")
@@ -159,15 +152,12 @@ def generation_for_viewer(*, user: User, generation_id: str) -> Generation:
         .first()
     )
     if generation is None or user.pk not in {generation.user_id, generation.model_id}:
-        raise Http404("No such generation.")
+        return None
     return generation
 
 
-def generation_for_model(*, user: User, generation_id: str) -> Generation:
-    generation = Generation.objects.filter(pk=generation_id, model_id=user.pk).first()
-    if generation is None:
-        raise Http404("No such generation.")
-    return generation
+def generation_for_model(*, user: User, generation_id: str) -> Generation | None:
+    return Generation.objects.filter(pk=generation_id, model_id=user.pk).first()
 
 
 def engine_label(name: str) -> str:

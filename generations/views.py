@@ -25,8 +25,8 @@ from generations import selectors, services
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
 from generations.models import GenerationStatus
 from modelsnapper.errors import DomainError
+from modelsnapper.http import found_or_404, private_file_response
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
-from modelsnapper.storage import private_file_response
 
 HISTORY_PAGE_SIZE = 24
 ROYALTY_PAGE_SIZE = 50
@@ -91,7 +91,9 @@ def _new(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @business_required
 def batch(request: AuthenticatedRequest, batch_id: str) -> HttpResponse:
-    found = selectors.batch_for(user=request.user, batch_id=batch_id)
+    found = found_or_404(
+        selectors.batch_for(user=request.user, batch_id=batch_id), "No such batch."
+    )
     return render(
         request,
         "generations/batch.html",
@@ -102,7 +104,9 @@ def batch(request: AuthenticatedRequest, batch_id: str) -> HttpResponse:
 @require_GET
 @business_required
 def batch_status(request: AuthenticatedRequest, batch_id: str) -> JsonResponse:
-    found = selectors.batch_for(user=request.user, batch_id=batch_id)
+    found = found_or_404(
+        selectors.batch_for(user=request.user, batch_id=batch_id), "No such batch."
+    )
     response = JsonResponse(selectors.batch_progress(batch=found))
     response["Cache-Control"] = "no-store"
     return response
@@ -132,7 +136,10 @@ def history(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @role_required(Role.BUSINESS, Role.MODEL)
 def detail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
-    generation = selectors.generation_for_viewer(user=request.user, generation_id=generation_id)
+    generation = found_or_404(
+        selectors.generation_for_viewer(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
     is_owner = generation.user_id == request.user.pk
     return render(
         request,
@@ -158,7 +165,10 @@ def _download_name(generation) -> str:
 @business_required
 def image(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase:
     """The full-size output, for the business that made it (not while frozen)."""
-    generation = selectors.generation_for_business(user=request.user, generation_id=generation_id)
+    generation = found_or_404(
+        selectors.generation_for_business(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
     if (
         generation.status != GenerationStatus.SUCCEEDED
         or generation.is_frozen
@@ -175,7 +185,10 @@ def image(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase
 @role_required(Role.BUSINESS, Role.MODEL)
 def thumbnail(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase:
     """The thumbnail: for the business, and for the model whose likeness it uses."""
-    generation = selectors.generation_for_viewer(user=request.user, generation_id=generation_id)
+    generation = found_or_404(
+        selectors.generation_for_viewer(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
     frozen_for_business = generation.is_frozen and generation.user_id == request.user.pk
     if not generation.thumbnail_s3_url or frozen_for_business:
         raise Http404("No image.")
@@ -185,7 +198,10 @@ def thumbnail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse
 @require_POST
 @model_required
 def report(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
-    generation = selectors.generation_for_model(user=request.user, generation_id=generation_id)
+    generation = found_or_404(
+        selectors.generation_for_model(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
     form = ReportMisuseForm(request.POST)
     if form.is_valid():
         try:

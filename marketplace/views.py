@@ -32,8 +32,9 @@ from marketplace.forms import (
 from marketplace.models import ConsentStatus
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory
+from modelsnapper.http import private_file_response
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
-from modelsnapper.storage import private_file_response, variant_key
+from modelsnapper.storage import variant_key
 
 
 def _fail(request: HttpRequest, error: DomainError) -> None:

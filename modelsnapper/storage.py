@@ -5,13 +5,15 @@
 backend on a private bucket (``default_acl="private"``, query-string auth). No
 media URL is ever public:
 
-- local files are streamed by ``private_file_response`` from a view that has
-  already checked the requester may see the file;
+- local files are streamed (``open_private``, served by ``modelsnapper.http``) from a
+  view that has already checked the requester may see the file;
 - S3 files are reached through a presigned URL valid for
   ``AWS_PRESIGNED_EXPIRY_SECONDS`` (default 300), handed out by the same views.
 
 Keys are ``<prefix>/<32 random hex>.<ext>``: unguessable, never derived from the
-uploaded file name, never reused.
+uploaded file name, never reused. A key that is missing, or malformed (so cannot
+exist), raises ``PrivateFileMissing``, a ``FileNotFoundError``: this adapter knows
+nothing of HTTP, and only views turn absence into a 404.
 """
 
 from __future__ import annotations
@@ -23,10 +25,8 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.http.response import HttpResponseBase
 
 _PREFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_\-/]{0,120}$")
 _EXTENSION_RE = re.compile(r"^[a-z0-9]{1,5}$")
@@ -39,6 +39,10 @@ _CONTENT_TYPES = {
 }
 
 
+class PrivateFileMissing(FileNotFoundError):
+    """No stored file has this key (or the key is malformed, so none can)."""
+
+
 def _check_key(key: str) -> str:
     if (
         not key
@@ -48,7 +52,7 @@ def _check_key(key: str) -> str:
         or ".." in key.split("/")
         or "\x00" in key
     ):
-        raise Http404("No such file.")
+        raise PrivateFileMissing(repr(key))
     return key
 
 
@@ -113,12 +117,12 @@ def read_private(key: str) -> bytes:
         with default_storage.open(key, "rb") as handle:
             return bytes(handle.read())
     except FileNotFoundError:
-        raise
+        raise PrivateFileMissing(key) from None
     except SuspiciousFileOperation:
-        raise FileNotFoundError(key) from None
+        raise PrivateFileMissing(key) from None
     except Exception as exc:  # botocore ClientError (404/403) and friends
         if is_s3():
-            raise FileNotFoundError(key) from exc
+            raise PrivateFileMissing(key) from exc
         raise
 
 
@@ -134,7 +138,7 @@ def delete_private(key: str) -> None:
 def exists_private(key: str) -> bool:
     try:
         _check_key(key)
-    except Http404:
+    except PrivateFileMissing:
         return False
     return default_storage.exists(key)
 
@@ -146,24 +150,10 @@ def presigned_url(key: str) -> str:
     return default_storage.url(key, expire=settings.AWS_PRESIGNED_EXPIRY_SECONDS)  # type: ignore[call-arg]
 
 
-def private_file_response(key: str) -> HttpResponseBase:
-    """Serve a private file. Call only after the view's own ownership check.
-
-    Local storage streams the file; S3 redirects to a presigned URL. Both are
-    marked private so shared caches never keep them.
-    """
+def open_private(key: str) -> File[bytes]:
+    """The stored file, open for reading (local storage); PrivateFileMissing if absent."""
     _check_key(key)
-    if is_s3():
-        response: HttpResponseBase = HttpResponseRedirect(presigned_url(key))
-        # The URL expires; never cache the redirect beyond one request.
-        response["Cache-Control"] = "private, no-store"
-    else:
-        try:
-            handle = default_storage.open(key, "rb")
-        except (FileNotFoundError, SuspiciousFileOperation, IsADirectoryError):
-            raise Http404("No such file.") from None
-        response = FileResponse(handle, content_type=content_type_for(key))
-        response["Cache-Control"] = "private, max-age=300"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    try:
+        return default_storage.open(key, "rb")
+    except (FileNotFoundError, SuspiciousFileOperation, IsADirectoryError):
+        raise PrivateFileMissing(key) from None

@@ -12,6 +12,7 @@ import requests
 from django.http import Http404
 
 from modelsnapper import storage
+from modelsnapper.http import private_file_response
 
 BUCKET = "modelsnapper-test-media"
 
@@ -37,7 +38,7 @@ def test_two_saves_never_share_a_key():
 
 def test_local_response_streams_with_private_headers():
     key = storage.save_private(prefix="t", content=b"\xff\xd8\xffabc")
-    response = storage.private_file_response(key)
+    response = private_file_response(key)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"].startswith("private")
@@ -46,15 +47,17 @@ def test_local_response_streams_with_private_headers():
 
 
 @pytest.mark.parametrize("key", ["../etc/passwd", "/etc/passwd", "a/../../b.jpg", "", "a\\b.jpg"])
-def test_traversal_keys_are_404(key):
+def test_traversal_keys_are_missing_files_and_404_to_a_view(key):
+    with pytest.raises(storage.PrivateFileMissing):
+        storage.read_private(key)
     with pytest.raises(Http404):
-        storage.private_file_response(key)
+        private_file_response(key)
 
 
 def test_missing_file_is_404_and_read_raises_file_not_found():
     with pytest.raises(Http404):
-        storage.private_file_response("t/does-not-exist.jpg")
-    with pytest.raises(FileNotFoundError):
+        private_file_response("t/does-not-exist.jpg")
+    with pytest.raises(storage.PrivateFileMissing):  # a FileNotFoundError
         storage.read_private("t/does-not-exist.jpg")
 
 
@@ -131,7 +134,7 @@ def test_s3_save_and_read(s3_settings):
 
 def test_s3_response_redirects_to_a_working_presigned_url(s3_settings):
     key = storage.save_private(prefix="likeness/u1", content=b"\xff\xd8\xffpresigned")
-    response = storage.private_file_response(key)
+    response = private_file_response(key)
     assert response.status_code == 302
     assert "no-store" in response["Cache-Control"]
     url = response["Location"]
