@@ -138,6 +138,12 @@ class BusinessProfile(models.Model):
     def __str__(self) -> str:
         return self.business_name
 
+    @property
+    def includes_human_models(self) -> bool:
+        """The one rule for "this business may use real models": its package grants the
+        human-model marketplace. (Select the package with the profile to save a query.)"""
+        return self.package is not None and self.package.human_model_access
+
 
 class ModelProfile(models.Model):
     id = ObjectIdPrimaryKey()

@@ -58,8 +58,7 @@ def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
         )
         for avatar in AIAvatar.objects.filter(is_active=True).order_by("name")
     ]
-    package = business.package
-    if package is None or not package.human_model_access:
+    if not business.includes_human_models:
         return options
     from marketplace.selectors import approved_models_for_business
 

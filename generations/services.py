@@ -136,8 +136,7 @@ def _check_human_model(
     """Package grants human models + consent APPROVED (release signed) + category allowed."""
     from marketplace.selectors import active_consent, consent_allows_category
 
-    package = business.package
-    if package is None or not package.human_model_access:
+    if not business.includes_human_models:
         raise DomainError(MSG_NO_HUMAN_ACCESS, code="no_human_access")
     grant = active_consent(business_user_id=business.user_id, model_user_id=model_user_id)
     if grant is None:

@@ -83,7 +83,7 @@ def _new(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "business": business,
             "wearers": wearers,
-            "human_access": bool(business.package and business.package.human_model_access),
+            "human_access": business.includes_human_models,
         },
     )
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
+from marketplace import rules
 from marketplace.models import (
     ConsentEvent,
     ConsentRequest,
@@ -286,7 +287,7 @@ def business_has_model_access(*, business_user: User) -> bool:
     profile = (
         BusinessProfile.objects.select_related("package").filter(user_id=business_user.pk).first()
     )
-    return bool(profile and profile.package and profile.package.human_model_access)
+    return profile is not None and profile.includes_human_models
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,10 @@ class DirectoryEntry:
     thumbnail_urls: list[str]
     request: ConsentRequest | None
     accepted_categories: list[str] = field(default_factory=list)
+    # May this business ask now (rules.request_window: pending, approved, 7-day wait).
+    window: rules.RequestWindow = field(
+        default_factory=lambda: rules.RequestWindow(rules.RequestBlock.NONE)
+    )
 
     @property
     def accepted_labels(self) -> list[str]:
@@ -317,6 +322,7 @@ def _listed_profiles() -> list[ModelProfile]:
 
 def model_directory(*, business_user: User) -> list[DirectoryEntry]:
     """Models with a signed release and at least 3 photos, with this business's request."""
+    now = timezone.now()
     profiles = _listed_profiles()
     requests = {
         r.model_id: r
@@ -337,6 +343,7 @@ def model_directory(*, business_user: User) -> list[DirectoryEntry]:
             thumbnail_urls=[reference_thumb_url(p.user_id, k) for k in p.reference_images],
             request=requests.get(p.user_id),
             accepted_categories=list(accepted.get(p.user_id) or DEFAULT_ACCEPTED_CATEGORIES),
+            window=rules.request_window(requests.get(p.user_id), now=now),
         )
         for p in profiles
     ]
@@ -349,12 +356,27 @@ def directory_model(*, business_user: User, model_user_id: str) -> DirectoryEntr
     return None
 
 
-def business_consents(*, business_user: User) -> list[ConsentRequest]:
-    return list(
-        ConsentRequest.objects.filter(business_id=business_user.pk).select_related(
-            "model", "model__model_profile"
-        )
+@dataclass(frozen=True)
+class BusinessConsentRow:
+    request: ConsentRequest
+    model_name: str
+    suspended: bool  # rules.approval_suspended: approved, release withdrawn
+
+
+def business_consents(*, business_user: User) -> list[BusinessConsentRow]:
+    requests = ConsentRequest.objects.filter(business_id=business_user.pk).select_related(
+        "model", "model__model_profile"
     )
+    return [
+        BusinessConsentRow(
+            request=request,
+            model_name=request.model.model_profile.name,
+            suspended=rules.approval_suspended(
+                request, consent_signed=request.model.model_profile.consent_signed
+            ),
+        )
+        for request in requests
+    ]
 
 
 def request_for_business(*, business_user: User, consent_request_id: str) -> ConsentRequest | None:

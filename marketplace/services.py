@@ -26,7 +26,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
-from marketplace import hooks
+from marketplace import hooks, rules
 from marketplace.models import (
     ConsentEvent,
     ConsentEventType,
@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 
 MIN_REFERENCE_PHOTOS = 3
 MAX_REFERENCE_PHOTOS = 4
-RE_REQUEST_COOLDOWN = timedelta(days=7)
 RENEWAL_NOTICE = timedelta(days=7)
 MAX_INTENDED_USE = 500
 MIN_INTENDED_USE = 10
@@ -651,7 +650,7 @@ def _business_with_access(actor: User) -> BusinessProfile:
     if actor.role != Role.BUSINESS:
         raise DomainError(ERR_ONLY_BUSINESSES, code="role")
     profile = BusinessProfile.objects.select_related("package").filter(user_id=actor.pk).first()
-    if profile is None or profile.package is None or not profile.package.human_model_access:
+    if profile is None or not profile.includes_human_models:
         raise DomainError(ERR_NO_ACCESS, code="no_access")
     return profile
 
@@ -692,15 +691,14 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
         old = None
     else:
         request = existing
-        if existing.status == ConsentStatus.PENDING:
+        window = rules.request_window(existing, now=now)
+        if window.block == rules.RequestBlock.PENDING:
             raise DomainError(ERR_ALREADY_PENDING, code="duplicate")
-        if existing.status == ConsentStatus.APPROVED:
+        if window.block == rules.RequestBlock.APPROVED:
             raise DomainError(ERR_ALREADY_APPROVED, code="duplicate")
-        last = max(filter(None, [existing.requested_at, existing.decided_at]))
-        if existing.status != ConsentStatus.EXPIRED and now - last < RE_REQUEST_COOLDOWN:
+        if window.block == rules.RequestBlock.COOLDOWN and window.opens_at is not None:
             raise DomainError(
-                ERR_COOLDOWN.format(date=(last + RE_REQUEST_COOLDOWN).date().isoformat()),
-                code="cooldown",
+                ERR_COOLDOWN.format(date=window.opens_at.date().isoformat()), code="cooldown"
             )
         version = _transition(
             request=existing,

@@ -336,6 +336,29 @@ def test_withdraw_page_suspends_approvals(client, approved, mia, alice):
     assert b"suspended" in page.content
 
 
+def test_the_directory_shows_when_a_rejected_business_may_ask_again(client, pending, mia, alice):
+    """The 7-day wait is the service's rule; the directory shows it instead of offering
+    a button the service would refuse (rules.request_window decides both)."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from marketplace import services
+
+    services.consent_reject(actor=mia, consent_request_id=pending.pk)
+    client.force_login(alice)
+    request_url = reverse("marketplace:consent-request", args=[mia.pk]).encode()
+
+    page = client.get(reverse("marketplace:directory")).content
+    opens = (ConsentRequest.objects.get(pk=pending.pk).decided_at + timedelta(days=7)).date()
+    assert request_url not in page
+    assert b"You can ask again on " + f"{opens.day} {opens:%b %Y}".encode() in page
+
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1), tick=False):
+        assert request_url in client.get(reverse("marketplace:directory")).content
+
+
 # --- media ---------------------------------------------------------------------------------------
 
 
