@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from modelsnapper.fields import ObjectIdPrimaryKey, StringListField
-from modelsnapper.garments import GarmentCategory
+from modelsnapper.garments import GarmentCategory, garment_labels
 
 ROYALTY_PER_GENERATION = Decimal("1.00")
 
@@ -179,8 +179,7 @@ class Generation(models.Model):
 
     @property
     def usage_limit_labels(self) -> list[str]:
-        labels = dict(GarmentCategory.choices)
-        return [str(labels.get(value, value)) for value in self.usage_limits]
+        return garment_labels(self.usage_limits)
 
     @property
     def wearer_name(self) -> str:

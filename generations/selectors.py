@@ -20,6 +20,7 @@ from generations.models import (
     ModelType,
 )
 from generations.provenance import CredentialReport, read_stored_credentials
+from modelsnapper.garments import garment_labels
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,6 @@ class WearerOption:
     usage_limits: list[str]
     expires_at: Any = None
     avatar_key: str = ""
-
-
-def _category_labels(values: list[str]) -> list[str]:
-    from modelsnapper.garments import GarmentCategory
-
-    labels = []
-    for value in values or []:
-        try:
-            labels.append(str(GarmentCategory(value).label))
-        except ValueError:
-            labels.append(value)
-    return labels
 
 
 def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
@@ -68,7 +57,7 @@ def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
                 token=f"model:{approved.model_user_id}",
                 label=f"Human model · {approved.name}",
                 kind="model",
-                usage_limits=_category_labels(list(approved.allowed_categories)),
+                usage_limits=garment_labels(list(approved.allowed_categories)),
                 expires_at=approved.expires_at,
             )
         )

@@ -46,7 +46,7 @@ from marketplace.hooks import LikenessEnded
 from marketplace.models import ConsentEventType
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
-from modelsnapper.garments import GarmentCategory
+from modelsnapper.garments import GarmentCategory, garment_labels
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +124,8 @@ class _Clearance:
 
 
 def _category_label(category: str) -> str:
-    try:
-        return str(GarmentCategory(category).label).lower()
-    except ValueError:
-        return category
+    (label,) = garment_labels([category])
+    return label.lower()
 
 
 def _check_human_model(

@@ -14,13 +14,13 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from accounts.permissions import AuthenticatedRequest, role_required
 from generations import selectors
 from generations.provenance import read_credentials
+from modelsnapper.http import upload_view
 
 MSG_NO_FILE = "Choose an image file to check."
 MSG_TOO_BIG = "That file is larger than {limit} MB. Images from ModelSnapper are far smaller."
@@ -95,19 +95,17 @@ class VerifyForm(forms.Form):
         return data
 
 
-# CSRF is checked by csrf_protect below, after the bounded upload handler is installed
-# (the middleware would otherwise parse the upload with the default, disk-spilling handlers).
-@csrf_exempt
+def _bounded_handler(request: HttpRequest) -> BoundedMemoryUploadHandler:
+    return BoundedMemoryUploadHandler(request, limit=settings.MAX_IMAGE_UPLOAD_BYTES)
+
+
+# The role gate first: nobody else's upload is parsed at all.
 @role_required(Role.BUSINESS, Role.MODEL, Role.ADMIN, profile_required=False)
 @require_http_methods(["GET", "POST"])
+@upload_view(_bounded_handler, only=True)
 def verify(request: AuthenticatedRequest) -> HttpResponse:
-    handler = BoundedMemoryUploadHandler(request, limit=settings.MAX_IMAGE_UPLOAD_BYTES)
-    request.upload_handlers = [handler]
-    return _verify(request, handler)
-
-
-@csrf_protect
-def _verify(request: AuthenticatedRequest, handler: BoundedMemoryUploadHandler) -> HttpResponse:
+    (handler,) = request.upload_handlers
+    assert isinstance(handler, BoundedMemoryUploadHandler)
     report = match = None
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES, too_big=handler.too_big)

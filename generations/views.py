@@ -7,10 +7,9 @@ import secrets
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
@@ -25,7 +24,7 @@ from generations import selectors, services
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
 from generations.models import GenerationStatus
 from modelsnapper.errors import DomainError
-from modelsnapper.http import found_or_404, private_file_response
+from modelsnapper.http import found_or_404, private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
 
 HISTORY_PAGE_SIZE = 24
@@ -36,20 +35,10 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-@csrf_exempt
-def new(request: HttpRequest) -> HttpResponse:
-    # The size-limiting upload handler must be installed before anything reads
-    # request.POST/FILES, which the CSRF middleware would do; so CSRF is checked
-    # by the csrf_protect-ed view below instead (Django's documented pattern).
-    # Before the body is read, upload_handlers is still a plain list.
-    request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))  # type: ignore[union-attr]
-    return _new(request)
-
-
-@csrf_protect
+@upload_view(SizeLimitedUploadHandler)
 @require_http_methods(["GET", "POST"])
 @business_required
-def _new(request: AuthenticatedRequest) -> HttpResponse:
+def new(request: AuthenticatedRequest) -> HttpResponse:
     business = business_profile_for(request.user)
     wearers = selectors.wearer_options_for(business=business)
     if request.method == "POST":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 
 from accounts.models import ModelProfile, User
-from marketplace import services
+from marketplace import rules, services
 from marketplace.avatar_art import DEMO_AVATARS, AvatarStyle, avatar_jpeg_bytes
 from modelsnapper.errors import DomainError
 
@@ -22,7 +22,7 @@ def seed_model_likeness(user: User) -> None:
         AvatarStyle(f"{base.name} 2", base.skin, base.hair, (226, 232, 240), (190, 200, 214), True),
         AvatarStyle(f"{base.name} 3", base.skin, base.hair, (240, 230, 226), (214, 196, 190), True),
     ]
-    for style in styles[len(profile.reference_images) : services.MIN_REFERENCE_PHOTOS]:
+    for style in styles[len(profile.reference_images) : rules.MIN_REFERENCE_PHOTOS]:
         services.reference_photo_add(actor=user, upload=avatar_jpeg_bytes(style))
     release = services.release_ensure_initial()
     if not ModelProfile.objects.get(user_id=user.pk).consent_signed:

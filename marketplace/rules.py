@@ -12,6 +12,10 @@ from enum import StrEnum
 
 from marketplace.models import ConsentRequest, ConsentStatus
 
+# A model is listed (and can be asked) with 3 reference photos; 4 at most.
+MIN_REFERENCE_PHOTOS = 3
+MAX_REFERENCE_PHOTOS = 4
+
 # After a rejection or revocation a business waits this long before asking again
 # (an expired approval may be renewed at once).
 RE_REQUEST_COOLDOWN = timedelta(days=7)

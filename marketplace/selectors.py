@@ -24,7 +24,8 @@ from marketplace.models import (
     LikenessSettings,
     ReleaseSignature,
 )
-from modelsnapper.garments import GarmentCategory
+from marketplace.rules import MIN_REFERENCE_PHOTOS
+from modelsnapper.garments import GarmentCategory, garment_labels
 
 # Until a model says otherwise: everyday garments yes, swimwear and lingerie opt-in.
 DEFAULT_ACCEPTED_CATEGORIES = [
@@ -32,9 +33,6 @@ DEFAULT_ACCEPTED_CATEGORIES = [
     GarmentCategory.BOTTOM.value,
     GarmentCategory.ONE_PIECE.value,
 ]
-
-MIN_REFERENCE_PHOTOS = 3
-MAX_REFERENCE_PHOTOS = 4
 
 
 # --- the contract used by generations ---------------------------------------------------------
@@ -127,7 +125,7 @@ class ApprovedModel:
 
     @property
     def allowed_category_labels(self) -> list[str]:
-        return [GarmentCategory(c).label for c in self.allowed_categories]
+        return garment_labels(self.allowed_categories)
 
 
 def approved_models_for_business(*, business_user: User) -> list[ApprovedModel]:
@@ -172,10 +170,6 @@ def accepted_categories(*, model_user_id: str) -> list[str]:
         .first()
     )
     return list(stored) if stored else list(DEFAULT_ACCEPTED_CATEGORIES)
-
-
-def category_labels(values: list[str]) -> list[str]:
-    return [GarmentCategory(v).label for v in values if v in GarmentCategory.values]
 
 
 @dataclass(frozen=True)
@@ -304,7 +298,7 @@ class DirectoryEntry:
 
     @property
     def accepted_labels(self) -> list[str]:
-        return category_labels(self.accepted_categories)
+        return garment_labels(self.accepted_categories)
 
     @property
     def status(self) -> str | None:

@@ -36,6 +36,7 @@ from marketplace.models import (
     LikenessSettings,
     ReleaseSignature,
 )
+from marketplace.rules import MAX_REFERENCE_PHOTOS, MIN_REFERENCE_PHOTOS
 from marketplace.selectors import photo_id_for
 from modelsnapper import storage
 from modelsnapper.errors import DomainError
@@ -44,8 +45,6 @@ from modelsnapper.images import process_image_upload
 
 logger = logging.getLogger(__name__)
 
-MIN_REFERENCE_PHOTOS = 3
-MAX_REFERENCE_PHOTOS = 4
 RENEWAL_NOTICE = timedelta(days=7)
 MAX_INTENDED_USE = 500
 MIN_INTENDED_USE = 10

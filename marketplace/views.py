@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -11,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
@@ -21,7 +18,7 @@ from accounts.permissions import (
     model_required,
     role_required,
 )
-from marketplace import selectors, services
+from marketplace import rules, selectors, services
 from marketplace.forms import (
     ConsentDecisionForm,
     ConsentRequestForm,
@@ -32,7 +29,7 @@ from marketplace.forms import (
 from marketplace.models import ConsentStatus
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory
-from modelsnapper.http import private_file_response
+from modelsnapper.http import private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
 from modelsnapper.storage import variant_key
 
@@ -44,19 +41,8 @@ def _fail(request: HttpRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 
 
-def _upload_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Stop reading an oversized upload while it streams (Django's documented way to
-    change upload handlers: csrf_exempt outside, csrf_protect inside)."""
-    protected = csrf_protect(view)
-
-    @csrf_exempt
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        # Before the body is read, upload_handlers is still a plain list.
-        request.upload_handlers.insert(0, SizeLimitedUploadHandler(request))  # type: ignore[union-attr]
-        return protected(request, *args, **kwargs)
-
-    return wrapped
+# Uploads stop while streaming once a file passes MAX_IMAGE_UPLOAD_BYTES.
+_upload_view = upload_view(SizeLimitedUploadHandler)
 
 
 def _upload_too_large(request: HttpRequest) -> bool:
@@ -99,10 +85,10 @@ def likeness(request: AuthenticatedRequest) -> HttpResponse:
         {
             "form": form,
             "photos": photos,
-            "can_add": len(photos) < selectors.MAX_REFERENCE_PHOTOS,
-            "min_photos": selectors.MIN_REFERENCE_PHOTOS,
-            "max_photos": selectors.MAX_REFERENCE_PHOTOS,
-            "listed": len(photos) >= selectors.MIN_REFERENCE_PHOTOS,
+            "can_add": len(photos) < rules.MAX_REFERENCE_PHOTOS,
+            "min_photos": rules.MIN_REFERENCE_PHOTOS,
+            "max_photos": rules.MAX_REFERENCE_PHOTOS,
+            "listed": len(photos) >= rules.MIN_REFERENCE_PHOTOS,
             "limits_form": LikenessLimitsForm(
                 initial={
                     "allowed_categories": selectors.accepted_categories(

@@ -5,14 +5,19 @@ Selectors answer None and storage raises ``PrivateFileMissing``; views call thes
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from modelsnapper import storage
 
 T = TypeVar("T")
+View = Callable[..., HttpResponseBase]
 
 
 def found_or_404(value: T | None, message: str = "Not found.") -> T:
@@ -43,3 +48,33 @@ def private_file_response(key: str) -> HttpResponseBase:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def upload_view(
+    make_handler: Callable[[HttpRequest], FileUploadHandler], *, only: bool = False
+) -> Callable[[View], View]:
+    """A view taking uploads: ``make_handler(request)`` is installed before anything reads
+    the body (first, or as the ``only`` handler), then CSRF is checked.
+
+    Django's documented way to change upload handlers ("Modifying upload handlers on
+    the fly"): the CSRF middleware would read ``request.POST`` with the default,
+    disk-spilling handlers, so the view is csrf_exempt outside and csrf_protect inside.
+    """
+
+    def decorator(view: View) -> View:
+        protected = csrf_protect(view)
+
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            handler = make_handler(request)
+            if only:
+                request.upload_handlers = [handler]
+            else:
+                # Before the body is read, upload_handlers is still a plain list.
+                request.upload_handlers.insert(0, handler)  # type: ignore[union-attr]
+            return protected(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

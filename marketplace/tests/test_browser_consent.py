@@ -76,7 +76,7 @@ def test_model_gets_listed_and_approves_a_business_in_the_browser(
 
     _log_in(page, live_server, alice)
     page.goto("/marketplace/consents/")
-    page.get_by_text("top, bottom").wait_for()
+    page.get_by_text("Top, Bottom").wait_for()
     screenshot("business-sees-approval")
 
     _log_in(page, live_server, model_mia)

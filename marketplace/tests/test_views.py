@@ -86,7 +86,7 @@ def test_model_uploads_three_photos_signs_and_approves_in_the_browser(
     # Alice sees the approval; a revocation shows at once.
     client.force_login(alice)
     page = client.get(reverse("marketplace:business-consents"))
-    assert b"Approved" in page.content and b"top, bottom" in page.content
+    assert b"Approved" in page.content and b"Top, Bottom" in page.content
     client.force_login(model_mia)
     client.post(reverse("marketplace:consent-revoke", args=[consent.pk]))
     client.force_login(alice)
