@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
@@ -14,10 +16,18 @@ ERR_NAME_REQUIRED = "Enter a name."
 MAX_NAME_LENGTH = 120
 
 
+class AccountsCode(StrEnum):
+    """The codes of this module's refusals (``DomainError.code``): one name per reason."""
+
+    DUPLICATE = "duplicate"
+    NAME = "name"
+    ROLE = "role"
+
+
 def user_assign_signup_role(*, user: User, role: str) -> None:
     """Sets the role chosen at sign-up on an unsaved user; ADMIN is never self-chosen."""
     if role not in SIGNUP_ROLES:
-        raise DomainError(ERR_ROLE_NOT_ALLOWED, code="role")
+        raise DomainError(ERR_ROLE_NOT_ALLOWED, code=AccountsCode.ROLE)
     user.role = role
 
 
@@ -31,9 +41,11 @@ def user_link_clerk(*, user: User, clerk_id: str) -> None:
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise DomainError(ERR_NAME_REQUIRED, code="name")
+        raise DomainError(ERR_NAME_REQUIRED, code=AccountsCode.NAME, field="name")
     if len(name) > MAX_NAME_LENGTH:
-        raise DomainError(f"Use at most {MAX_NAME_LENGTH} characters.", code="name")
+        raise DomainError(
+            f"Use at most {MAX_NAME_LENGTH} characters.", code=AccountsCode.NAME, field="name"
+        )
     return name
 
 
@@ -48,5 +60,5 @@ def profile_onboard(*, user: User, name: str) -> BusinessProfile | ModelProfile:
                 return ModelProfile.objects.create(user=user, name=name)
     except IntegrityError:
         # userId is unique: a double-submitted form lands here, and nothing changes.
-        raise DomainError(ERR_ALREADY_ONBOARDED, code="duplicate") from None
-    raise DomainError(ERR_ROLE_NOT_ALLOWED, code="role")
+        raise DomainError(ERR_ALREADY_ONBOARDED, code=AccountsCode.DUPLICATE) from None
+    raise DomainError(ERR_ROLE_NOT_ALLOWED, code=AccountsCode.ROLE)

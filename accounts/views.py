@@ -9,7 +9,7 @@ from accounts import selectors, services
 from accounts.forms import OnboardingForm
 from accounts.models import Role
 from accounts.permissions import AuthenticatedRequest, role_required
-from modelsnapper.errors import DomainError
+from modelsnapper.errors import DomainError, add_to_form
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -29,9 +29,9 @@ def onboarding(request: AuthenticatedRequest) -> HttpResponse:
         try:
             services.profile_onboard(user=user, name=form.cleaned_data["name"])
         except DomainError as error:
-            if error.code == "duplicate":
+            if error.code == services.AccountsCode.DUPLICATE:
                 return redirect("home:dashboard")
-            form.add_error("name", error.message)
+            add_to_form(form, error)
         else:
             messages.success(request, "Welcome to ModelSnapper — your profile is ready.")
             return redirect("home:dashboard")

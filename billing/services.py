@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 from itertools import combinations
 from typing import Any
 
@@ -110,6 +111,27 @@ ZERO_DECIMAL_CURRENCIES = {
 NONCE_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 
+class BillingCode(StrEnum):
+    """The codes of this module's refusals (``DomainError.code``): one name per reason."""
+
+    AMOUNT = "amount"
+    BUSY = "busy"
+    DELTA = "delta"
+    IN_DOUBT = "in_doubt"
+    INSUFFICIENT_CREDITS = "insufficient_credits"
+    KEY = "key"
+    KEY_REUSED = "key_reused"
+    MANUAL = "manual"
+    NO_BUSINESS = "no_business"
+    NO_CUSTOMER = "no_customer"
+    PACKAGE = "package"
+    PAYMENTS_OFF = "payments_off"
+    PRICE_MISSING = "price_missing"
+    REASON = "reason"
+    STATE = "state"
+    STRIPE = "stripe"
+
+
 class InsufficientCredits(DomainError):
     """The balance is short by ``missing`` credits; nothing was written."""
 
@@ -117,7 +139,7 @@ class InsufficientCredits(DomainError):
         plural = "" if missing == 1 else "s"
         super().__init__(
             f"Not enough credits: {missing} more credit{plural} needed.",
-            code="insufficient_credits",
+            code=BillingCode.INSUFFICIENT_CREDITS,
         )
         self.missing = missing
 
@@ -127,12 +149,12 @@ class InsufficientCredits(DomainError):
 
 def _check_amount(amount: int) -> None:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise DomainError(ERR_AMOUNT, code="amount")
+        raise DomainError(ERR_AMOUNT, code=BillingCode.AMOUNT)
 
 
 def _check_key(key: str) -> None:
     if not isinstance(key, str) or not key.strip() or len(key) > 255:
-        raise DomainError(ERR_KEY, code="key")
+        raise DomainError(ERR_KEY, code=BillingCode.KEY)
 
 
 def _balance(business_id: str) -> int | None:
@@ -150,11 +172,11 @@ def _settled(key: str, *, business_id: str, delta: int) -> CreditLedgerEntry | N
         if entry is None:
             return None
         if entry.business_id != business_id or entry.delta != delta:
-            raise DomainError(ERR_KEY_REUSED, code="key_reused")
+            raise DomainError(ERR_KEY_REUSED, code=BillingCode.KEY_REUSED)
         if entry.state == LedgerState.APPLIED:
             return entry
         if time.monotonic() > deadline:
-            raise DomainError(ERR_IN_DOUBT, code="in_doubt")
+            raise DomainError(ERR_IN_DOUBT, code=BillingCode.IN_DOUBT)
         time.sleep(0.05)
 
 
@@ -202,7 +224,7 @@ def _move(
                 CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).delete()
                 balance = _balance(business_id)
                 if balance is None:
-                    raise DomainError(ERR_NO_BUSINESS, code="no_business")
+                    raise DomainError(ERR_NO_BUSINESS, code=BillingCode.NO_BUSINESS)
                 raise InsufficientCredits(missing=max(1, -delta - balance))
             CreditLedgerEntry.objects.filter(pk=entry.pk).update(
                 state=LedgerState.APPLIED, balance_after=balance_after
@@ -211,7 +233,7 @@ def _move(
         entry.balance_after = balance_after
         business.ai_credits = balance_after
         return entry
-    raise DomainError(ERR_IN_DOUBT, code="in_doubt")
+    raise DomainError(ERR_IN_DOUBT, code=BillingCode.IN_DOUBT)
 
 
 def credits_grant(
@@ -277,12 +299,12 @@ def credits_adjust(
     (refused with InsufficientCredits). ``key`` (optional) makes a re-submitted
     admin form a no-op; without it every call is a new adjustment."""
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
-        raise DomainError(ERR_DELTA, code="delta")
+        raise DomainError(ERR_DELTA, code=BillingCode.DELTA)
     if abs(delta) > MAX_ADJUSTMENT:
-        raise DomainError(ERR_DELTA_LARGE, code="delta")
+        raise DomainError(ERR_DELTA_LARGE, code=BillingCode.DELTA)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise DomainError(ERR_REASON, code="reason")
+        raise DomainError(ERR_REASON, code=BillingCode.REASON)
     return _move(
         business=business,
         delta=delta,
@@ -330,9 +352,13 @@ def ledger_repair(*, business: BusinessProfile) -> list[str]:
         return []
     cutoff = timezone.now() - PENDING_STALE_AFTER
     if any(entry.created_at > cutoff for entry in pending):
-        raise DomainError("A credit movement is in flight; repair again in a minute.", code="busy")
+        raise DomainError(
+            "A credit movement is in flight; repair again in a minute.", code=BillingCode.BUSY
+        )
     if len(pending) > 12:
-        raise DomainError("Too many in-doubt rows to resolve automatically.", code="manual")
+        raise DomainError(
+            "Too many in-doubt rows to resolve automatically.", code=BillingCode.MANUAL
+        )
     applied = _applied_sum(business.pk)
     diff = (_balance(business.pk) or 0) - applied
     for size in range(len(pending) + 1):
@@ -352,7 +378,8 @@ def ledger_repair(*, business: BusinessProfile) -> list[str]:
                     decisions.append(f"{entry.key}: balance never moved → removed")
             return decisions
     raise DomainError(
-        f"In-doubt rows do not explain a difference of {diff}; resolve by hand.", code="manual"
+        f"In-doubt rows do not explain a difference of {diff}; resolve by hand.",
+        code=BillingCode.MANUAL,
     )
 
 
@@ -377,7 +404,7 @@ def business_stripe_customer(*, business: BusinessProfile) -> str:
             email=business.user.email, name=business.business_name, business_id=business.pk
         )
     except stripe_gateway.StripeGatewayError:
-        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+        raise DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE) from None
     # Only the first writer stores it; the idempotency key made both see the same id.
     BusinessProfile.objects.filter(pk=business.pk).filter(
         Q(stripe_customer_id__isnull=True) | Q(stripe_customer_id="")
@@ -403,18 +430,18 @@ def checkout_start(
     A double click posts the same nonce, so Stripe's idempotency key answers the
     second request with the same session and both land on the same page."""
     if not stripe_gateway.payments_enabled():
-        raise DomainError(ERR_PAYMENTS_OFF, code="payments_off")
+        raise DomainError(ERR_PAYMENTS_OFF, code=BillingCode.PAYMENTS_OFF)
     package = Package.objects.filter(pk=package_id, is_active=True).first()
     if package is None:
-        raise DomainError(ERR_PACKAGE_UNAVAILABLE, code="package")
+        raise DomainError(ERR_PACKAGE_UNAVAILABLE, code=BillingCode.PACKAGE)
     try:
         price = stripe_gateway.price_retrieve(price_id=package.stripe_price_id)
     except stripe_gateway.StripeNotFound:
-        raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
+        raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING) from None
     except stripe_gateway.StripeGatewayError:
-        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+        raise DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE) from None
     if not price.active:
-        raise DomainError(ERR_PRICE_MISSING, code="price_missing")
+        raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING)
     customer_id = business_stripe_customer(business=business)
     if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
         nonce = uuid.uuid4().hex
@@ -430,9 +457,9 @@ def checkout_start(
                 idempotency_key=f"checkout-{business.pk}-{package.pk}-{nonce}",
             )
         except stripe_gateway.StripeNotFound:
-            raise DomainError(ERR_PRICE_MISSING, code="price_missing") from None
+            raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING) from None
         except stripe_gateway.StripeGatewayError:
-            raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+            raise DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE) from None
         # Stripe answers a replayed idempotency key with its first response, so a
         # stale page (back button) replaying the nonce of a session that is by now
         # paid or expired is recognised by our own record: it is a new purchase.
@@ -573,15 +600,15 @@ def checkout_sync(*, record: CheckoutSession) -> CheckoutSession:
 
 def portal_start(*, business: BusinessProfile, return_url: str) -> str:
     if not stripe_gateway.payments_enabled():
-        raise DomainError(ERR_PAYMENTS_OFF, code="payments_off")
+        raise DomainError(ERR_PAYMENTS_OFF, code=BillingCode.PAYMENTS_OFF)
     if not business.stripe_customer_id:
-        raise DomainError(ERR_NO_CUSTOMER, code="no_customer")
+        raise DomainError(ERR_NO_CUSTOMER, code=BillingCode.NO_CUSTOMER)
     try:
         return stripe_gateway.portal_session_create(
             customer_id=business.stripe_customer_id, return_url=return_url
         )
     except stripe_gateway.StripeGatewayError:
-        raise DomainError(ERR_STRIPE_DOWN, code="stripe") from None
+        raise DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE) from None
 
 
 # --- Stripe events ----------------------------------------------------------------------
@@ -662,7 +689,7 @@ def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
 def stripe_event_reapply(*, event: StripeEvent, actor: User) -> StripeEvent:
     """Admin action: run a failed event again."""
     if event.state != EventState.FAILED:
-        raise DomainError("Only failed events can be re-applied.", code="state")
+        raise DomainError("Only failed events can be re-applied.", code=BillingCode.STATE)
     logger.info("%s re-applies Stripe event %s", actor, event.stripe_event_id)
     return stripe_event_apply(event=event)
 

@@ -29,6 +29,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,18 @@ UNSUPPORTED = "unsupported"
 NO_MANIFEST = "no_manifest"
 DAMAGED = "damaged"
 READ = "read"
+
+
+class ProvenanceCode(StrEnum):
+    """The codes of this module's refusals (``DomainError.code``): one name per reason."""
+
+    BAD_INFO = "bad_info"
+    BAD_SIGNING_CERT = "bad_signing_cert"
+    BAD_SIGNING_KEY = "bad_signing_key"
+    LOCAL_SIGNER_INCOMPLETE = "local_signer_incomplete"
+    NOT_JPEG = "not_jpeg"
+    SIGN_FAILED = "sign_failed"
+    SIGNER_CONFIG = "signer_config"
 
 
 class ProvenanceError(EngineError):
@@ -293,7 +306,7 @@ def ensure_local_signer(directory: Path | None = None) -> bool:
         raise ProvenanceError(
             f"{directory} exists but does not hold a complete local signer "
             f"({', '.join(LOCAL_FILES)}). Delete the folder to create a new one.",
-            code="local_signer_incomplete",
+            code=ProvenanceCode.LOCAL_SIGNER_INCOMPLETE,
         )
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".c2pa-", dir=directory.parent))
@@ -322,7 +335,7 @@ def _algorithm_for(key_pem: bytes) -> c2pa.C2paSigningAlg:
     except (ValueError, TypeError) as error:
         raise ProvenanceError(
             "The C2PA signing key could not be read (an unencrypted PEM private key is needed).",
-            code="bad_signing_key",
+            code=ProvenanceCode.BAD_SIGNING_KEY,
         ) from error
     if isinstance(key, ec.EllipticCurvePrivateKey):
         by_curve = {
@@ -338,7 +351,7 @@ def _algorithm_for(key_pem: bytes) -> c2pa.C2paSigningAlg:
         return c2pa.C2paSigningAlg.ED25519
     raise ProvenanceError(
         "The C2PA signing key type is not supported (use EC P-256/384/521, RSA or Ed25519).",
-        code="bad_signing_key",
+        code=ProvenanceCode.BAD_SIGNING_KEY,
     )
 
 
@@ -348,7 +361,7 @@ def _credentials_from(chain_pem: bytes, key_pem: bytes, *, source: str) -> Signi
     except ValueError as error:
         raise ProvenanceError(
             "The C2PA signing certificate could not be read (a PEM chain, leaf first, is needed).",
-            code="bad_signing_cert",
+            code=ProvenanceCode.BAD_SIGNING_CERT,
         ) from error
     leaf, issuers = certificates[0], certificates[1:]
     anchors = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (issuers or [leaf]))
@@ -368,7 +381,8 @@ def configured_paths() -> tuple[Path, Path] | None:
         return None
     if not cert or not key:
         raise ProvenanceError(
-            "C2PA_SIGN_CERT and C2PA_SIGN_KEY must be set together.", code="signer_config"
+            "C2PA_SIGN_CERT and C2PA_SIGN_KEY must be set together.",
+            code=ProvenanceCode.SIGNER_CONFIG,
         )
     return Path(cert), Path(key)
 
@@ -382,7 +396,7 @@ def signing_credentials(*, create: bool = True) -> SigningCredentials | None:
         except OSError as error:
             raise ProvenanceError(
                 f"The C2PA signing certificate or key cannot be read: {error.strerror}.",
-                code="signer_config",
+                code=ProvenanceCode.SIGNER_CONFIG,
             ) from error
         return _credentials_from(chain_pem, key_pem, source="configured")
     directory = local_dir()
@@ -446,13 +460,16 @@ def _builder_context() -> c2pa.Context:
 def sign_output(jpeg: bytes, *, info: ProvenanceInfo) -> bytes:
     """``jpeg`` with a signed C2PA manifest embedded. Raises ProvenanceError."""
     if not info.generation_id or not info.wearer_type:
-        raise ProvenanceError("A generation id and wearer type are required.", code="bad_info")
+        raise ProvenanceError(
+            "A generation id and wearer type are required.", code=ProvenanceCode.BAD_INFO
+        )
     if not info.digital_source_type.startswith(IPTC_PREFIX):
         raise ProvenanceError(
-            "The digital source type must be an IPTC digital source type URL.", code="bad_info"
+            "The digital source type must be an IPTC digital source type URL.",
+            code=ProvenanceCode.BAD_INFO,
         )
     if not jpeg.startswith(b"\xff\xd8"):
-        raise ProvenanceError("Only JPEG outputs can be signed.", code="not_jpeg")
+        raise ProvenanceError("Only JPEG outputs can be signed.", code=ProvenanceCode.NOT_JPEG)
     credentials = signing_credentials()
     assert credentials is not None
     try:
@@ -466,7 +483,8 @@ def sign_output(jpeg: bytes, *, info: ProvenanceInfo) -> bytes:
             builder.sign(signer, "image/jpeg", io.BytesIO(jpeg), out)
     except c2pa.C2paError as error:
         raise ProvenanceError(
-            f"The Content Credentials could not be signed ({error}).", code="sign_failed"
+            f"The Content Credentials could not be signed ({error}).",
+            code=ProvenanceCode.SIGN_FAILED,
         ) from error
     return out.getvalue()
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -91,6 +92,29 @@ MSG_UNPAID = "Refused: this job's credit was never taken, so it was not run."
 # --- wearers ---------------------------------------------------------------------------
 
 
+class GenerationCode(StrEnum):
+    """The codes of this module's refusals (``DomainError.code``): one name per reason."""
+
+    AVATAR_INACTIVE = "avatar_inactive"
+    BAD_OUTPUT = "bad_output"
+    CATEGORY = "category"
+    CATEGORY_NOT_ALLOWED = "category_not_allowed"
+    CREDITS_MISSING = "credits_missing"
+    NO_CONSENT = "no_consent"
+    NO_HUMAN_ACCESS = "no_human_access"
+    NO_KEY = "no_key"
+    NO_PHOTOS = "no_photos"
+    NO_REASON = "no_reason"
+    NO_REFERENCE = "no_reference"
+    NOT_ADMIN = "not_admin"
+    NOT_OWNER = "not_owner"
+    NOT_YOURS = "not_yours"
+    RUNNING = "running"
+    TAKEN_DOWN = "taken_down"
+    TOO_MANY_PHOTOS = "too_many_photos"
+    WEARER = "wearer"
+
+
 @dataclass(frozen=True)
 class Wearer:
     """Who wears the garment: ``kind`` is ``"avatar"`` or ``"model"``, ``id`` the
@@ -103,7 +127,7 @@ class Wearer:
     def parse(cls, value: str) -> Wearer:
         kind, _, ident = (value or "").partition(":")
         if kind not in {"avatar", "model"} or not ident:
-            raise DomainError(MSG_WEARER_UNAVAILABLE, code="wearer")
+            raise DomainError(MSG_WEARER_UNAVAILABLE, code=GenerationCode.WEARER)
         return cls(kind=kind, id=ident)
 
     @property
@@ -135,10 +159,10 @@ def _check_human_model(
     from marketplace.selectors import active_consent, consent_allows_category
 
     if not business.includes_human_models:
-        raise DomainError(MSG_NO_HUMAN_ACCESS, code="no_human_access")
+        raise DomainError(MSG_NO_HUMAN_ACCESS, code=GenerationCode.NO_HUMAN_ACCESS)
     grant = active_consent(business_user_id=business.user_id, model_user_id=model_user_id)
     if grant is None:
-        raise DomainError(MSG_NO_CONSENT, code="no_consent")
+        raise DomainError(MSG_NO_CONSENT, code=GenerationCode.NO_CONSENT)
     if not consent_allows_category(grant, category):
         profile = ModelProfile.objects.filter(user_id=model_user_id).first()
         allowed = ", ".join(_category_label(c) for c in (grant.allowed_categories or [])) or "none"
@@ -148,7 +172,7 @@ def _check_human_model(
                 category=_category_label(category),
                 allowed=allowed,
             ),
-            code="category_not_allowed",
+            code=GenerationCode.CATEGORY_NOT_ALLOWED,
         )
     model_user = User.objects.filter(pk=model_user_id, role=Role.MODEL).first()
     if model_user is None:
@@ -169,11 +193,11 @@ def _check_wearer(*, business: BusinessProfile, wearer: Wearer, category: str) -
     if wearer.kind == "avatar":
         avatar = AIAvatar.objects.filter(pk=wearer.id, is_active=True).first()
         if avatar is None:
-            raise DomainError(MSG_WEARER_UNAVAILABLE, code="wearer")
+            raise DomainError(MSG_WEARER_UNAVAILABLE, code=GenerationCode.WEARER)
         return _Clearance(model_type=ModelType.AI_AVATAR, avatar=avatar)
     clearance = _check_human_model(business=business, model_user_id=wearer.id, category=category)
     if not model_reference_image_key(model_user_id=wearer.id):
-        raise DomainError(MSG_NO_REFERENCE, code="no_reference")
+        raise DomainError(MSG_NO_REFERENCE, code=GenerationCode.NO_REFERENCE)
     return clearance
 
 
@@ -185,7 +209,7 @@ def _credits_missing_error(*, needed: int, have: int) -> DomainError:
     template = MSG_CREDIT_MISSING if missing == 1 else MSG_CREDITS_MISSING
     return DomainError(
         template.format(missing=missing, needed=needed, have=max(have, 0)),
-        code="credits_missing",
+        code=GenerationCode.CREDITS_MISSING,
     )
 
 
@@ -208,10 +232,12 @@ def generation_create(
     from modelsnapper.images import process_image_upload
 
     if actor.pk != business.user_id:
-        raise DomainError(MSG_WEARER_UNAVAILABLE, code="not_owner")
+        raise DomainError(MSG_WEARER_UNAVAILABLE, code=GenerationCode.NOT_OWNER)
     batch_key = (batch_key or "").strip()[:64]
     if not batch_key:
-        raise DomainError("The form expired. Reload the page and try again.", code="no_key")
+        raise DomainError(
+            "The form expired. Reload the page and try again.", code=GenerationCode.NO_KEY
+        )
 
     # A replay of a submitted form is the same batch: answer it before any check.
     existing = GenerationBatch.objects.filter(user_id=business.user_id, idempotency_key=batch_key)
@@ -219,14 +245,14 @@ def generation_create(
         return existing.get()
 
     if category not in GarmentCategory.values:
-        raise DomainError(MSG_BAD_CATEGORY, code="category")
+        raise DomainError(MSG_BAD_CATEGORY, code=GenerationCode.CATEGORY)
     photos = [photo for photo in photos if photo]
     if not photos:
-        raise DomainError(MSG_NO_PHOTOS, code="no_photos")
+        raise DomainError(MSG_NO_PHOTOS, code=GenerationCode.NO_PHOTOS)
     if len(photos) > MAX_PHOTOS_PER_BATCH:
         raise DomainError(
             MSG_TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS_PER_BATCH, count=len(photos)),
-            code="too_many_photos",
+            code=GenerationCode.TOO_MANY_PHOTOS,
         )
     clearance = _check_wearer(business=business, wearer=wearer, category=category)
 
@@ -469,7 +495,7 @@ def _recheck(generation: Generation) -> _Clearance:
     """The checks of generation_create, again, at the moment the job runs."""
     if generation.model_type == ModelType.AI_AVATAR:
         if generation.avatar is None or not generation.avatar.is_active:
-            raise DomainError(MSG_AVATAR_INACTIVE, code="avatar_inactive")
+            raise DomainError(MSG_AVATAR_INACTIVE, code=GenerationCode.AVATAR_INACTIVE)
         return _Clearance(model_type=ModelType.AI_AVATAR, avatar=generation.avatar)
     business = BusinessProfile.objects.select_related("package").get(user_id=generation.user_id)
     return _check_human_model(
@@ -489,7 +515,7 @@ def _wearer_jpeg(generation: Generation) -> bytes:
     else:
         key = model_reference_image_key(model_user_id=generation.model_id)
     if not key:
-        raise DomainError(MSG_NO_REFERENCE, code="no_reference")
+        raise DomainError(MSG_NO_REFERENCE, code=GenerationCode.NO_REFERENCE)
     return read_private(key)
 
 
@@ -508,12 +534,12 @@ def _check_output(jpeg: bytes) -> None:
     try:
         with Image.open(io.BytesIO(jpeg)) as image:
             if image.format != "JPEG":
-                raise DomainError(MSG_BAD_OUTPUT, code="bad_output")
+                raise DomainError(MSG_BAD_OUTPUT, code=GenerationCode.BAD_OUTPUT)
             image.verify()
         with Image.open(io.BytesIO(jpeg)) as image:
             image.load()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise DomainError(MSG_BAD_OUTPUT, code="bad_output") from None
+        raise DomainError(MSG_BAD_OUTPUT, code=GenerationCode.BAD_OUTPUT) from None
 
 
 def _sign(
@@ -777,12 +803,14 @@ def generations_settle_unsettled(*, now: Any = None) -> int:
 def generation_report_misuse(*, generation: Generation, actor: User, reason: str) -> Generation:
     """The model whose likeness was used freezes the output until an admin reviews it."""
     if generation.model_id != actor.pk:
-        raise DomainError(MSG_NOT_YOURS, code="not_yours")
+        raise DomainError(MSG_NOT_YOURS, code=GenerationCode.NOT_YOURS)
     if generation.status == GenerationStatus.TAKEN_DOWN:
-        raise DomainError(MSG_ALREADY_TAKEN_DOWN, code="taken_down")
+        raise DomainError(MSG_ALREADY_TAKEN_DOWN, code=GenerationCode.TAKEN_DOWN)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say briefly what is wrong with this image.", code="no_reason")
+        raise DomainError(
+            "Say briefly what is wrong with this image.", code=GenerationCode.NO_REASON
+        )
     Generation.objects.filter(pk=generation.pk).update(
         is_frozen=True, reported_at=timezone.now(), report_reason=reason[:1000]
     )
@@ -794,7 +822,9 @@ def generation_report_misuse(*, generation: Generation, actor: User, reason: str
 def generation_release(*, generation: Generation, actor: User) -> Generation:
     """Admin: the report was reviewed and the output may be downloaded again."""
     if not actor.is_platform_admin:
-        raise DomainError("Only an admin can release a reported image.", code="not_admin")
+        raise DomainError(
+            "Only an admin can release a reported image.", code=GenerationCode.NOT_ADMIN
+        )
     Generation.objects.filter(pk=generation.pk).update(is_frozen=False)
     generation.refresh_from_db()
     _trail(generation, ConsentEventType.PHOTO_RELEASED, actor)
@@ -809,10 +839,12 @@ def generation_take_down(*, generation: Generation, actor: User) -> Generation:
     from modelsnapper.storage import delete_private
 
     if not actor.is_platform_admin:
-        raise DomainError("Only an admin can take an image down.", code="not_admin")
+        raise DomainError("Only an admin can take an image down.", code=GenerationCode.NOT_ADMIN)
     if generation.status in {GenerationStatus.QUEUED, GenerationStatus.RUNNING}:
         # Its credit is not settled yet; the job itself refunds or finishes it.
-        raise DomainError("This job has not finished yet; try again shortly.", code="running")
+        raise DomainError(
+            "This job has not finished yet; try again shortly.", code=GenerationCode.RUNNING
+        )
     keys = [key for key in (generation.output_s3_url, generation.thumbnail_s3_url) if key]
     Generation.objects.filter(pk=generation.pk).update(
         status=GenerationStatus.TAKEN_DOWN,

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -93,6 +94,33 @@ ERR_CONCURRENT = "Something changed at the same moment. Reload the page and try 
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+class MarketplaceCode(StrEnum):
+    """The codes of this module's refusals (``DomainError.code``): one name per reason."""
+
+    AGREE = "agree"
+    CATEGORY = "category"
+    CHANGED = "changed"
+    CONCURRENT = "concurrent"
+    COOLDOWN = "cooldown"
+    DUPLICATE = "duplicate"
+    EXPIRY = "expiry"
+    INTENDED_USE = "intended_use"
+    INVALID = "invalid"
+    NAME = "name"
+    NO_ACCESS = "no_access"
+    NO_RELEASE = "no_release"
+    NOT_APPROVED = "not_approved"
+    NOT_FOUND = "not_found"
+    NOT_LISTED = "not_listed"
+    NOT_MODEL = "not_model"
+    NOT_PENDING = "not_pending"
+    NOT_SIGNED = "not_signed"
+    RELEASE = "release"
+    ROLE = "role"
+    SELF = "self"
+    TOO_MANY = "too_many"
 
 
 def _event(
@@ -207,7 +235,7 @@ def _cas_list(
             return False
         if model_cls._default_manager.filter(pk=pk, **{field: current}).update(**{field: wanted}):
             return True
-    raise DomainError(ERR_CONCURRENT, code="concurrent")
+    raise DomainError(ERR_CONCURRENT, code=MarketplaceCode.CONCURRENT)
 
 
 def _set_membership(*, business_user_id: str, model_user_id: str, member: bool) -> None:
@@ -257,7 +285,7 @@ def _sync_membership(request_id: str) -> None:
         again = ConsentRequest.objects.filter(pk=request_id).values("status", "version").first()
         if again is not None and again["version"] == row["version"]:
             return
-    raise DomainError(ERR_CONCURRENT, code="concurrent")
+    raise DomainError(ERR_CONCURRENT, code=MarketplaceCode.CONCURRENT)
 
 
 def _transition(
@@ -289,7 +317,7 @@ def _transition(
             return current["version"] + 1
         if extra_filter or expected_version is not None:
             return None
-    raise DomainError(ERR_CONCURRENT, code="concurrent")
+    raise DomainError(ERR_CONCURRENT, code=MarketplaceCode.CONCURRENT)
 
 
 def _request_for_model(*, actor: User, consent_request_id: str) -> ConsentRequest:
@@ -299,7 +327,7 @@ def _request_for_model(*, actor: User, consent_request_id: str) -> ConsentReques
         .first()
     )
     if request is None:
-        raise DomainError(ERR_NOT_FOUND, code="not_found")
+        raise DomainError(ERR_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
     return request
 
 
@@ -307,11 +335,15 @@ def clean_categories(values: Iterable[str]) -> list[str]:
     chosen = []
     for value in values:
         if value not in ALL_GARMENT_CATEGORIES:
-            raise DomainError(ERR_UNKNOWN_CATEGORY.format(value=value), code="category")
+            raise DomainError(
+                ERR_UNKNOWN_CATEGORY.format(value=value),
+                code=MarketplaceCode.CATEGORY,
+                field="allowed_categories",
+            )
         if value not in chosen:
             chosen.append(value)
     if not chosen:
-        raise DomainError(ERR_CATEGORIES, code="category")
+        raise DomainError(ERR_CATEGORIES, code=MarketplaceCode.CATEGORY, field="allowed_categories")
     # Stored in the vocabulary's order, so equal limits compare equal.
     return [c for c in ALL_GARMENT_CATEGORIES if c in chosen]
 
@@ -323,9 +355,9 @@ def _clean_expiry(expires_on: date | None, now: datetime) -> datetime | None:
     moment = datetime.combine(expires_on, time.max).replace(microsecond=0)
     moment = timezone.make_aware(moment, timezone.get_default_timezone())
     if moment <= now:
-        raise DomainError(ERR_EXPIRY_PAST, code="expiry")
+        raise DomainError(ERR_EXPIRY_PAST, code=MarketplaceCode.EXPIRY, field="expires_on")
     if moment - now > MAX_EXPIRY:
-        raise DomainError(ERR_EXPIRY_FAR, code="expiry")
+        raise DomainError(ERR_EXPIRY_FAR, code=MarketplaceCode.EXPIRY, field="expires_on")
     return moment
 
 
@@ -338,10 +370,10 @@ def _iso(value: datetime | None) -> str | None:
 
 def _model_profile(actor: User) -> ModelProfile:
     if actor.role != Role.MODEL:
-        raise DomainError(ERR_NOT_A_MODEL, code="role")
+        raise DomainError(ERR_NOT_A_MODEL, code=MarketplaceCode.ROLE)
     profile = ModelProfile.objects.filter(user_id=actor.pk).first()
     if profile is None:
-        raise DomainError(ERR_NOT_A_MODEL, code="role")
+        raise DomainError(ERR_NOT_A_MODEL, code=MarketplaceCode.ROLE)
     return profile
 
 
@@ -372,14 +404,14 @@ def reference_photo_add(*, actor: User, upload: Any) -> str:
     """Check, re-encode and store one likeness photo; returns its storage key."""
     profile = _model_profile(actor)
     if len(profile.reference_images) >= MAX_REFERENCE_PHOTOS:
-        raise DomainError(ERR_TOO_MANY_PHOTOS, code="too_many")
+        raise DomainError(ERR_TOO_MANY_PHOTOS, code=MarketplaceCode.TOO_MANY)
     # The file is stored before the key is recorded (a key must never point at
     # nothing); if recording fails the file is removed again.
     key = _store_photo(actor=actor, upload=upload)
 
     def add(keys: list[str]) -> list[str]:
         if len(keys) >= MAX_REFERENCE_PHOTOS:
-            raise DomainError(ERR_TOO_MANY_PHOTOS, code="too_many")
+            raise DomainError(ERR_TOO_MANY_PHOTOS, code=MarketplaceCode.TOO_MANY)
         return [*keys, key]
 
     try:
@@ -400,12 +432,12 @@ def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
     profile = _model_profile(actor)
     old_key = _key_for_photo(profile, photo_id)
     if old_key is None:
-        raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+        raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
     key = _store_photo(actor=actor, upload=upload)
 
     def replace(keys: list[str]) -> list[str]:
         if old_key not in keys:
-            raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+            raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
         return [key if k == old_key else k for k in keys]
 
     try:
@@ -430,11 +462,11 @@ def reference_photo_delete(*, actor: User, photo_id: str) -> None:
     profile = _model_profile(actor)
     old_key = _key_for_photo(profile, photo_id)
     if old_key is None:
-        raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+        raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
 
     def remove(keys: list[str]) -> list[str]:
         if old_key not in keys:
-            raise DomainError(ERR_PHOTO_NOT_FOUND, code="not_found")
+            raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
         return [k for k in keys if k != old_key]
 
     _cas_list(ModelProfile, profile.pk, "reference_images", remove)
@@ -498,7 +530,7 @@ def release_publish(*, actor: User | None, title: str, text: str) -> LikenessRel
     """Publish a new release version (admins). Old versions stay as they were."""
     title = " ".join((title or "").split())
     if not title or not (text or "").strip():
-        raise DomainError("A release needs a title and a text.", code="invalid")
+        raise DomainError("A release needs a title and a text.", code=MarketplaceCode.INVALID)
     for _ in range(_CAS_ATTEMPTS):
         latest = LikenessRelease.objects.aggregate(v=Max("version"))["v"] or 0
         try:
@@ -512,7 +544,7 @@ def release_publish(*, actor: User | None, title: str, text: str) -> LikenessRel
                 )
         except IntegrityError:
             continue  # another admin published the same number: take the next
-    raise DomainError(ERR_CONCURRENT, code="concurrent")
+    raise DomainError(ERR_CONCURRENT, code=MarketplaceCode.CONCURRENT)
 
 
 def release_ensure_initial() -> LikenessRelease:
@@ -557,20 +589,20 @@ def release_sign(
     """Sign the release version the model read (its version and text hash)."""
     _model_profile(actor)
     if not agreed:
-        raise DomainError(ERR_MUST_AGREE, code="agree")
+        raise DomainError(ERR_MUST_AGREE, code=MarketplaceCode.AGREE, field="agree")
     legal_name = " ".join((legal_name or "").split())
     if not 2 <= len(legal_name) <= 200:
-        raise DomainError(ERR_LEGAL_NAME, code="name")
+        raise DomainError(ERR_LEGAL_NAME, code=MarketplaceCode.NAME, field="legal_name")
     release = LikenessRelease.objects.order_by("-version").first()
     if release is None:
-        raise DomainError(ERR_NO_RELEASE, code="no_release")
+        raise DomainError(ERR_NO_RELEASE, code=MarketplaceCode.NO_RELEASE)
     # The model signs exactly what they saw: a newer version or another text is refused.
     if release.version != release_version or release.text_sha256 != text_sha256:
-        raise DomainError(ERR_RELEASE_CHANGED, code="changed")
+        raise DomainError(ERR_RELEASE_CHANGED, code=MarketplaceCode.CHANGED)
     if ReleaseSignature.objects.filter(
         model_id=actor.pk, release_version=release.version, withdrawn_at=None
     ).exists():
-        raise DomainError(ERR_ALREADY_SIGNED, code="duplicate")
+        raise DomainError(ERR_ALREADY_SIGNED, code=MarketplaceCode.DUPLICATE)
     sequence = ReleaseSignature.objects.filter(model_id=actor.pk).count()
     try:
         with transaction.atomic():
@@ -586,7 +618,7 @@ def release_sign(
             )
     except IntegrityError:
         # A double-submitted form: the first post signed, this one changes nothing.
-        raise DomainError(ERR_ALREADY_SIGNED, code="duplicate") from None
+        raise DomainError(ERR_ALREADY_SIGNED, code=MarketplaceCode.DUPLICATE) from None
     # Earlier signatures of older versions are superseded by this one.
     ReleaseSignature.objects.filter(model_id=actor.pk, withdrawn_at=None).exclude(
         pk=signature.pk
@@ -617,7 +649,7 @@ def release_withdraw(*, actor: User) -> None:
         consent_signed=False
     )
     if not withdrawn and not flipped:
-        raise DomainError(ERR_NOT_SIGNED, code="not_signed")
+        raise DomainError(ERR_NOT_SIGNED, code=MarketplaceCode.NOT_SIGNED)
     _event(
         model_id=actor.pk,
         event_type=ConsentEventType.RELEASE_WITHDRAWN,
@@ -647,10 +679,10 @@ def release_withdraw(*, actor: User) -> None:
 
 def _business_with_access(actor: User) -> BusinessProfile:
     if actor.role != Role.BUSINESS:
-        raise DomainError(ERR_ONLY_BUSINESSES, code="role")
+        raise DomainError(ERR_ONLY_BUSINESSES, code=MarketplaceCode.ROLE)
     profile = BusinessProfile.objects.select_related("package").filter(user_id=actor.pk).first()
     if profile is None or not profile.includes_human_models:
-        raise DomainError(ERR_NO_ACCESS, code="no_access")
+        raise DomainError(ERR_NO_ACCESS, code=MarketplaceCode.NO_ACCESS)
     return profile
 
 
@@ -658,17 +690,17 @@ def _business_with_access(actor: User) -> BusinessProfile:
 def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> ConsentRequest:
     """A business asks a model for consent (one document per pair, reused later)."""
     if str(model_user_id) == str(actor.pk):
-        raise DomainError(ERR_SELF, code="self")
+        raise DomainError(ERR_SELF, code=MarketplaceCode.SELF)
     _business_with_access(actor)
     target = User.objects.filter(pk=model_user_id, role=Role.MODEL, is_active=True).first()
     profile = ModelProfile.objects.filter(user_id=model_user_id).first() if target else None
     if target is None or profile is None:
-        raise DomainError(ERR_NOT_A_MODEL, code="not_model")
+        raise DomainError(ERR_NOT_A_MODEL, code=MarketplaceCode.NOT_MODEL)
     if not profile.consent_signed or len(profile.reference_images) < MIN_REFERENCE_PHOTOS:
-        raise DomainError(ERR_NOT_LISTED, code="not_listed")
+        raise DomainError(ERR_NOT_LISTED, code=MarketplaceCode.NOT_LISTED)
     intended_use = (intended_use or "").strip()
     if not MIN_INTENDED_USE <= len(intended_use) <= MAX_INTENDED_USE:
-        raise DomainError(ERR_INTENDED_USE, code="intended_use")
+        raise DomainError(ERR_INTENDED_USE, code=MarketplaceCode.INTENDED_USE, field="intended_use")
 
     now = timezone.now()
     existing = ConsentRequest.objects.filter(business_id=actor.pk, model_id=target.pk).first()
@@ -685,19 +717,20 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
                 )
         except IntegrityError:
             # The unique (business, model) index refused a double post.
-            raise DomainError(ERR_ALREADY_PENDING, code="duplicate") from None
+            raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE) from None
         version: int | None = 1
         old = None
     else:
         request = existing
         window = rules.request_window(existing, now=now)
         if window.block == rules.RequestBlock.PENDING:
-            raise DomainError(ERR_ALREADY_PENDING, code="duplicate")
+            raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE)
         if window.block == rules.RequestBlock.APPROVED:
-            raise DomainError(ERR_ALREADY_APPROVED, code="duplicate")
+            raise DomainError(ERR_ALREADY_APPROVED, code=MarketplaceCode.DUPLICATE)
         if window.block == rules.RequestBlock.COOLDOWN and window.opens_at is not None:
             raise DomainError(
-                ERR_COOLDOWN.format(date=window.opens_at.date().isoformat()), code="cooldown"
+                ERR_COOLDOWN.format(date=window.opens_at.date().isoformat()),
+                code=MarketplaceCode.COOLDOWN,
             )
         version = _transition(
             request=existing,
@@ -713,7 +746,7 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
             allowed_categories=[],
         )
         if version is None:
-            raise DomainError(ERR_ALREADY_PENDING, code="duplicate")
+            raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE)
         old = {"status": existing.status}
         request.refresh_from_db()
     assert version is not None  # a refused transition raised above
@@ -788,14 +821,14 @@ def consent_approve(
     expires_at = _clean_expiry(expires_on, now)
     profile = _model_profile(actor)
     if not profile.consent_signed:
-        raise DomainError(ERR_RELEASE_FIRST, code="release")
+        raise DomainError(ERR_RELEASE_FIRST, code=MarketplaceCode.RELEASE)
     _decide(
         request=request,
         actor=actor,
         expected=ConsentStatus.PENDING,
         status=ConsentStatus.APPROVED,
         event_type=ConsentEventType.APPROVED,
-        refusal=DomainError(ERR_NOT_PENDING, code="not_pending"),
+        refusal=DomainError(ERR_NOT_PENDING, code=MarketplaceCode.NOT_PENDING),
         now=now,
         event_details={"allowedCategories": categories, "expiresAt": _iso(expires_at)},
         allowed_categories=categories,
@@ -828,7 +861,7 @@ def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
         expected=ConsentStatus.PENDING,
         status=ConsentStatus.REJECTED,
         event_type=ConsentEventType.REJECTED,
-        refusal=DomainError(ERR_NOT_PENDING, code="not_pending"),
+        refusal=DomainError(ERR_NOT_PENDING, code=MarketplaceCode.NOT_PENDING),
         now=now,
     )
     name = _model_name(actor.pk)
@@ -855,7 +888,7 @@ def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
         expected=ConsentStatus.APPROVED,
         status=ConsentStatus.REVOKED,
         event_type=ConsentEventType.REVOKED,
-        refusal=DomainError(ERR_NOT_APPROVED, code="not_approved"),
+        refusal=DomainError(ERR_NOT_APPROVED, code=MarketplaceCode.NOT_APPROVED),
         now=now,
     )
     _likeness_ended_on_commit(model_user_id=actor.pk, business_user_id=request.business_id)
@@ -898,7 +931,7 @@ def consent_limits_change(
         renewal_prompted_at=None,
     )
     if version is None:
-        raise DomainError(ERR_NOT_APPROVED, code="not_approved")
+        raise DomainError(ERR_NOT_APPROVED, code=MarketplaceCode.NOT_APPROVED)
     _event(
         model_id=actor.pk,
         business_id=request.business_id,

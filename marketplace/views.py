@@ -27,7 +27,7 @@ from marketplace.forms import (
     ReleaseSignForm,
 )
 from marketplace.models import ConsentStatus
-from modelsnapper.errors import DomainError
+from modelsnapper.errors import DomainError, add_to_form
 from modelsnapper.garments import GarmentCategory
 from modelsnapper.http import private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
@@ -36,7 +36,7 @@ from modelsnapper.storage import variant_key
 
 def _fail(request: HttpRequest, error: DomainError) -> None:
     """A refused action: someone else's object answers 404, the rest a message."""
-    if error.code == "not_found":
+    if error.code == services.MarketplaceCode.NOT_FOUND:
         raise Http404(error.message)
     messages.error(request, error.message)
 
@@ -214,14 +214,13 @@ def release(request: AuthenticatedRequest) -> HttpResponse:
                     ),
                 )
             except DomainError as error:
-                if error.code == "duplicate":
+                if error.code == services.MarketplaceCode.DUPLICATE:
                     messages.info(request, error.message)
                     return redirect("marketplace:release")
-                if error.code == "changed":
+                if error.code == services.MarketplaceCode.CHANGED:
                     messages.error(request, error.message)
                     return redirect("marketplace:release")
-                field = {"agree": "agree", "name": "legal_name"}.get(error.code)
-                form.add_error(field, error.message)
+                add_to_form(form, error)
             else:
                 messages.success(request, "Thank you — your likeness release is signed.")
                 return redirect("marketplace:release")
@@ -282,10 +281,7 @@ def _decision(request: AuthenticatedRequest, request_id: str, *, limits_only: bo
                 expires_on=form.cleaned_data["expires_on"],
             )
         except DomainError as error:
-            if error.code in {"category", "expiry"}:
-                field = "allowed_categories" if error.code == "category" else "expires_on"
-                form.add_error(field, error.message)
-            else:
+            if not add_to_form(form, error, or_non_field=False):
                 _fail(request, error)
                 return redirect("marketplace:consent-inbox")
         else:
@@ -386,9 +382,7 @@ def consent_request(request: AuthenticatedRequest, model_user_id: str) -> HttpRe
                 intended_use=form.cleaned_data["intended_use"],
             )
         except DomainError as error:
-            if error.code == "intended_use":
-                form.add_error("intended_use", error.message)
-            else:
+            if not add_to_form(form, error, or_non_field=False):
                 _fail(request, error)
                 return redirect("marketplace:business-consents")
         else:

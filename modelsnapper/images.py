@@ -27,6 +27,7 @@ import re
 import struct
 import warnings
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django import forms
@@ -59,6 +60,20 @@ MSG_TOO_SMALL = (
 MSG_CORRUPT = "The image is damaged or incomplete and could not be read. Upload it again."
 
 
+class ImageCode(StrEnum):
+    """The codes of this module's refusals (``DomainError.code``): one name per reason."""
+
+    CORRUPT = "corrupt"
+    EMPTY = "empty"
+    NOT_IMAGE = "not_image"
+    POLYGLOT = "polyglot"
+    REQUIRED = "required"
+    TOO_LARGE = "too_large"
+    TOO_MANY_FILES = "too_many_files"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    TOO_SMALL = "too_small"
+
+
 @dataclass(frozen=True)
 class ProcessedImage:
     image: Image.Image  # RGB, orientation applied
@@ -79,12 +94,12 @@ def _read_bounded(upload: Any) -> bytes:
     if isinstance(upload, (bytes, bytearray, memoryview)):
         data = bytes(upload)
         if len(data) > limit:
-            raise DomainError(MSG_TOO_LARGE.format(limit_mb=_limit_mb()), code="too_large")
+            raise DomainError(MSG_TOO_LARGE.format(limit_mb=_limit_mb()), code=ImageCode.TOO_LARGE)
         return data
     declared = getattr(upload, "size", None)
     if isinstance(declared, int) and declared > limit:
         # The declared size is enough to refuse: nothing is read.
-        raise DomainError(MSG_TOO_LARGE.format(limit_mb=_limit_mb()), code="too_large")
+        raise DomainError(MSG_TOO_LARGE.format(limit_mb=_limit_mb()), code=ImageCode.TOO_LARGE)
     if hasattr(upload, "seek"):
         with contextlib.suppress(OSError, ValueError):
             upload.seek(0)
@@ -95,7 +110,7 @@ def _read_bounded(upload: Any) -> bytes:
             break
         buffer.extend(chunk)
     if len(buffer) > limit:
-        raise DomainError(MSG_TOO_LARGE.format(limit_mb=_limit_mb()), code="too_large")
+        raise DomainError(MSG_TOO_LARGE.format(limit_mb=_limit_mb()), code=ImageCode.TOO_LARGE)
     return bytes(buffer)
 
 
@@ -225,14 +240,14 @@ def process_image_upload(upload: Any) -> ProcessedImage:
     """Check and re-encode one uploaded photo (UploadedFile, file object or bytes)."""
     data = _read_bounded(upload)
     if not data:
-        raise DomainError(MSG_EMPTY, code="empty")
+        raise DomainError(MSG_EMPTY, code=ImageCode.EMPTY)
     fmt = sniff_format(data)
     if fmt is None:
-        raise DomainError(MSG_NOT_IMAGE, code="not_image")
+        raise DomainError(MSG_NOT_IMAGE, code=ImageCode.NOT_IMAGE)
     if any(_MARKUP_RE.search(region) for region in _metadata_regions(data, fmt)) or (
         _has_trailing_data(data, fmt)
     ):
-        raise DomainError(MSG_POLYGLOT, code="polyglot")
+        raise DomainError(MSG_POLYGLOT, code=ImageCode.POLYGLOT)
 
     with warnings.catch_warnings():
         # Our own pixel limit (below) is stricter than Pillow's warning threshold.
@@ -242,19 +257,21 @@ def process_image_upload(upload: Any) -> ProcessedImage:
             image = Image.open(io.BytesIO(data), formats=[fmt])
         except Image.DecompressionBombError:
             raise DomainError(
-                _too_many_pixels_message(None, None), code="too_many_pixels"
+                _too_many_pixels_message(None, None), code=ImageCode.TOO_MANY_PIXELS
             ) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
-            raise DomainError(MSG_CORRUPT, code="corrupt") from None
+            raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
         if image.format not in ALLOWED_FORMATS:
-            raise DomainError(MSG_NOT_IMAGE, code="not_image")
+            raise DomainError(MSG_NOT_IMAGE, code=ImageCode.NOT_IMAGE)
         width, height = image.size
         if width * height > settings.MAX_IMAGE_PIXELS:
-            raise DomainError(_too_many_pixels_message(width, height), code="too_many_pixels")
+            raise DomainError(
+                _too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS
+            )
         if min(width, height) < MIN_IMAGE_SIDE:
             raise DomainError(
                 MSG_TOO_SMALL.format(width=width, height=height, minimum=MIN_IMAGE_SIDE),
-                code="too_small",
+                code=ImageCode.TOO_SMALL,
             )
         try:
             image.load()
@@ -262,10 +279,10 @@ def process_image_upload(upload: Any) -> ProcessedImage:
             rgb = _flatten_to_rgb(oriented)
         except Image.DecompressionBombError:
             raise DomainError(
-                _too_many_pixels_message(width, height), code="too_many_pixels"
+                _too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS
             ) from None
         except (OSError, SyntaxError, ValueError, struct.error, EOFError):
-            raise DomainError(MSG_CORRUPT, code="corrupt") from None
+            raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
 
     rgb.load()
     jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY)
@@ -318,14 +335,16 @@ class MultipleImageField(forms.FileField):
         if isinstance(data, (list, tuple)):
             files = [single_clean(item, initial) for item in data if item]
             if not files and self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
+                raise forms.ValidationError(
+                    self.error_messages["required"], code=ImageCode.REQUIRED
+                )
         else:
             cleaned = single_clean(data, initial)
             files = [cleaned] if cleaned else []
         if len(files) > self.max_files:
             raise forms.ValidationError(
                 f"Upload at most {self.max_files} photos at once (you chose {len(files)}).",
-                code="too_many_files",
+                code=ImageCode.TOO_MANY_FILES,
             )
         return files
 

@@ -8,6 +8,7 @@ decides whether a job may run, and provenance is added after the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 OUTPUT_WIDTH = 1024
@@ -34,10 +35,26 @@ class EngineResult:
     digital_source_type: str
 
 
+class EngineCode(StrEnum):
+    """Why an engine produced no image (``EngineError.code``)."""
+
+    BAD_CATEGORY = "bad_category"
+    BAD_INPUT = "bad_input"
+    BUSY_BACKGROUND = "busy_background"
+    ENGINE_ERROR = "engine_error"
+    FASHN_DEADLINE = "fashn_deadline"
+    FASHN_DOWNLOAD = "fashn_download"
+    FASHN_FAILED = "fashn_failed"
+    FASHN_UNAUTHORIZED = "fashn_unauthorized"
+    NO_GARMENT = "no_garment"
+
+
 class EngineError(Exception):
     """An engine could not produce an image; ``user_message`` is safe to show."""
 
-    def __init__(self, user_message: str, *, code: str = "engine_error", retryable: bool = False):
+    def __init__(
+        self, user_message: str, *, code: str = EngineCode.ENGINE_ERROR, retryable: bool = False
+    ):
         super().__init__(user_message)
         self.user_message = user_message
         self.code = code

@@ -31,6 +31,7 @@ from PIL import Image, ImageOps
 from generations.engines.base import (
     OUTPUT_HEIGHT,
     OUTPUT_WIDTH,
+    EngineCode,
     EngineError,
     EngineRequest,
     EngineResult,
@@ -172,7 +173,7 @@ def runtime_error(name: str | None) -> EngineError:
     label = name if isinstance(name, str) and name.isidentifier() else "unknown error"
     return EngineError(
         f"The try-on service could not make this image ({label}).",
-        code="fashn_failed",
+        code=EngineCode.FASHN_FAILED,
         retryable=False,
     )
 
@@ -183,7 +184,7 @@ def _data_uri(jpeg: bytes) -> str:
         image = Image.open(io.BytesIO(jpeg))
         too_big = max(image.size) > _MAX_INPUT_SIDE
     except (OSError, ValueError) as error:
-        raise EngineError("An input photo could not be read.", code="bad_input") from error
+        raise EngineError("An input photo could not be read.", code=EngineCode.BAD_INPUT) from error
     if too_big:
         image = image.convert("RGB")
         image.thumbnail((_MAX_INPUT_SIDE, _MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
@@ -237,7 +238,7 @@ class FashnEngine:
         if not api_key:
             raise EngineError(
                 "The try-on service is not configured (FASHN_API_KEY is empty).",
-                code="fashn_unauthorized",
+                code=EngineCode.FASHN_UNAUTHORIZED,
             )
         self.api_key = api_key
         self.api_base = api_base.rstrip("/")
@@ -310,7 +311,7 @@ class FashnEngine:
                 raise EngineError(
                     f"The try-on service did not finish within {self.deadline_seconds:g} "
                     "seconds. Please try again later.",
-                    code="fashn_deadline",
+                    code=EngineCode.FASHN_DEADLINE,
                     retryable=True,
                 )
             self.sleep(self.poll_interval_seconds)
@@ -344,7 +345,7 @@ class FashnEngine:
             self.sleep(self._backoff(attempt, None))
         raise EngineError(
             "The finished image could not be downloaded from the try-on service.",
-            code="fashn_download",
+            code=EngineCode.FASHN_DOWNLOAD,
             retryable=True,
         )
 

@@ -21,6 +21,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
 from generations.engines.base import (
     OUTPUT_HEIGHT,
     OUTPUT_WIDTH,
+    EngineCode,
     EngineError,
     EngineRequest,
     EngineResult,
@@ -69,7 +70,9 @@ def _open_rgb(data: bytes, *, what: str, max_side: int | None = None) -> Image.I
         image.load()
         image = ImageOps.exif_transpose(image)
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as error:
-        raise EngineError(f"The {what} could not be read as an image.", code="bad_input") from error
+        raise EngineError(
+            f"The {what} could not be read as an image.", code=EngineCode.BAD_INPUT
+        ) from error
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         # Transparent product shots (already cut out) are flattened on white.
         rgba = image.convert("RGBA")
@@ -195,7 +198,7 @@ def cut_out_garment(image: Image.Image) -> Cutout:
     image.thumbnail((_WORK_SIZE, _WORK_SIZE), Image.Resampling.LANCZOS)
     background, spread = estimate_background(image)
     if spread > _MAX_BORDER_SPREAD:
-        raise EngineError(BUSY_BACKGROUND_MESSAGE, code="busy_background")
+        raise EngineError(BUSY_BACKGROUND_MESSAGE, code=EngineCode.BUSY_BACKGROUND)
     mask = _clean(_distance_mask(image, background, spread))
     grid = _largest_component_and_holes(mask)
     # The precise edge comes from the full-size mask; the grid decides which
@@ -208,10 +211,10 @@ def cut_out_garment(image: Image.Image) -> Cutout:
     histogram = mask.histogram()
     share = histogram[255] / (image.width * image.height)
     if not _MIN_GARMENT_SHARE <= share <= _MAX_GARMENT_SHARE:
-        raise EngineError(NO_GARMENT_MESSAGE, code="no_garment")
+        raise EngineError(NO_GARMENT_MESSAGE, code=EngineCode.NO_GARMENT)
     box = mask.getbbox()
     if box is None:  # pragma: no cover - excluded by the share check
-        raise EngineError(NO_GARMENT_MESSAGE, code="no_garment")
+        raise EngineError(NO_GARMENT_MESSAGE, code=EngineCode.NO_GARMENT)
     # Shrink by a pixel before feathering so no background fringe shows.
     alpha = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.GaussianBlur(1.6))
     return Cutout(image=image.crop(box), alpha=alpha.crop(box))
@@ -281,7 +284,7 @@ def garment_region(
     elif category in (GarmentCategory.SWIMWEAR, GarmentCategory.LINGERIE):
         box = (left + 0.02 * tw, top + 0.04 * th, right - 0.02 * tw, bottom + 0.2 * th)
     else:
-        raise EngineError(f"Unknown garment category {category!r}.", code="bad_category")
+        raise EngineError(f"Unknown garment category {category!r}.", code=EngineCode.BAD_CATEGORY)
     return (
         max(0, round(box[0])),
         max(0, round(box[1])),
