@@ -19,15 +19,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
-from marketplace import hooks, rules
+from marketplace import hooks, notifications, rules
 from marketplace.models import (
     ConsentEvent,
     ConsentEventType,
@@ -176,13 +173,6 @@ def likeness_use_event_record(
     )
 
 
-def _absolute(url_name: str) -> str:
-    try:
-        return settings.SITE_URL + reverse(url_name)
-    except NoReverseMatch:
-        return settings.SITE_URL
-
-
 def _likeness_ended_on_commit(*, model_user_id: str, business_user_id: str | None = None) -> None:
     """Revocation reaches queued jobs at once: the apps above (generations) refuse and
     refund them after commit, through the hook they registered (``marketplace.hooks``).
@@ -191,20 +181,6 @@ def _likeness_ended_on_commit(*, model_user_id: str, business_user_id: str | Non
     """
     event = hooks.LikenessEnded(model_user_id=model_user_id, business_user_id=business_user_id)
     transaction.on_commit(lambda: hooks.likeness_ended(event))
-
-
-def _email_on_commit(*, to: Iterable[str], subject: str, body: str) -> None:
-    recipients = [address for address in to if address]
-    if not recipients:
-        return
-
-    def send() -> None:
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-        except Exception:  # a mail outage must not undo a committed consent change
-            logger.exception("consent email to %s failed", recipients)
-
-    transaction.on_commit(send)
 
 
 def _business_name(user_id: str) -> str:
@@ -663,14 +639,11 @@ def release_withdraw(*, actor: User) -> None:
     ).values_list("business__email", flat=True)
     name = _model_name(actor.pk)
     for email in approved:
-        _email_on_commit(
+        notifications.notify_on_commit(
+            "release_withdrawn",
             to=[email],
-            subject=f"{name} withdrew their likeness release",
-            body=(
-                f"{name} withdrew their likeness release on ModelSnapper. Your approval is "
-                "suspended: new photos with their likeness are refused until they sign again.\n\n"
-                f"{_absolute('marketplace:business-consents')}\n"
-            ),
+            name=name,
+            url=notifications.absolute_url("marketplace:business-consents"),
         )
 
 
@@ -761,15 +734,12 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
         new={"status": ConsentStatus.PENDING, "intendedUse": intended_use},
     )
     business_name = _business_name(actor.pk)
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "consent_requested",
         to=[target.email],
-        subject=f"{business_name} asks to use your likeness",
-        body=(
-            f"{business_name} asked for consent to use your likeness on ModelSnapper.\n\n"
-            f"Intended use: {intended_use}\n\n"
-            f"Approve or reject it in your consent inbox: "
-            f"{_absolute('marketplace:consent-inbox')}\n"
-        ),
+        business_name=business_name,
+        intended_use=intended_use,
+        url=notifications.absolute_url("marketplace:consent-inbox"),
     )
     return request
 
@@ -838,14 +808,13 @@ def consent_approve(
     name = _model_name(actor.pk)
     limits = ", ".join(categories)
     until = f" until {expires_at:%Y-%m-%d}" if expires_at else ""
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "consent_approved",
         to=[request.business.email],
-        subject=f"{name} approved your consent request",
-        body=(
-            f"{name} approved your request to use their likeness{until}.\n"
-            f"Allowed garment categories: {limits}.\n\n"
-            f"{_absolute('marketplace:business-consents')}\n"
-        ),
+        name=name,
+        until=until,
+        limits=limits,
+        url=notifications.absolute_url("marketplace:business-consents"),
     )
     request.refresh_from_db()
     return request
@@ -865,13 +834,11 @@ def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
         now=now,
     )
     name = _model_name(actor.pk)
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "consent_rejected",
         to=[request.business.email],
-        subject=f"{name} declined your consent request",
-        body=(
-            f"{name} declined your request to use their likeness. You may ask again "
-            f"after 7 days.\n\n{_absolute('marketplace:business-consents')}\n"
-        ),
+        name=name,
+        url=notifications.absolute_url("marketplace:business-consents"),
     )
     request.refresh_from_db()
     return request
@@ -893,14 +860,11 @@ def consent_revoke(*, actor: User, consent_request_id: str) -> ConsentRequest:
     )
     _likeness_ended_on_commit(model_user_id=actor.pk, business_user_id=request.business_id)
     name = _model_name(actor.pk)
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "consent_revoked",
         to=[request.business.email],
-        subject=f"{name} revoked their consent",
-        body=(
-            f"{name} revoked your permission to use their likeness. New photos with "
-            f"their likeness are refused from now on.\n\n"
-            f"{_absolute('marketplace:business-consents')}\n"
-        ),
+        name=name,
+        url=notifications.absolute_url("marketplace:business-consents"),
     )
     request.refresh_from_db()
     return request
@@ -979,21 +943,17 @@ def consent_expire(*, consent_request_id: str, now: datetime | None = None) -> b
     _likeness_ended_on_commit(model_user_id=request.model_id, business_user_id=request.business_id)
     business_name = _business_name(request.business_id)
     model_name = _model_name(request.model_id)
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "consent_expired_business",
         to=[request.business.email],
-        subject=f"Your consent from {model_name} expired",
-        body=(
-            f"The consent {model_name} gave your business expired. You can ask again "
-            f"from the model directory.\n\n{_absolute('marketplace:directory')}\n"
-        ),
+        model_name=model_name,
+        url=notifications.absolute_url("marketplace:directory"),
     )
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "consent_expired_model",
         to=[request.model.email],
-        subject=f"Your consent for {business_name} expired",
-        body=(
-            f"Your consent for {business_name} expired; they can no longer use your "
-            f"likeness.\n\n{_absolute('marketplace:consent-inbox')}\n"
-        ),
+        business_name=business_name,
+        url=notifications.absolute_url("marketplace:consent-inbox"),
     )
     return True
 
@@ -1029,22 +989,19 @@ def consent_prompt_renewal(*, consent_request_id: str, now: datetime | None = No
     business_name = _business_name(request.business_id)
     model_name = _model_name(request.model_id)
     day = f"{request.expires_at:%Y-%m-%d}"
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "renewal_model",
         to=[request.model.email],
-        subject=f"Your consent for {business_name} expires on {day}",
-        body=(
-            f"Your consent for {business_name} expires on {day}. To renew it, set a new "
-            f"expiry date in your consent inbox: {_absolute('marketplace:consent-inbox')}\n"
-        ),
+        business_name=business_name,
+        day=day,
+        url=notifications.absolute_url("marketplace:consent-inbox"),
     )
-    _email_on_commit(
+    notifications.notify_on_commit(
+        "renewal_business",
         to=[request.business.email],
-        subject=f"Your consent from {model_name} expires on {day}",
-        body=(
-            f"The consent {model_name} gave your business expires on {day}. Ask them to "
-            f"renew it, or ask again after it expires.\n\n"
-            f"{_absolute('marketplace:business-consents')}\n"
-        ),
+        model_name=model_name,
+        day=day,
+        url=notifications.absolute_url("marketplace:business-consents"),
     )
     return True
 
