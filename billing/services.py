@@ -434,17 +434,46 @@ def checkout_start(
     package = Package.objects.filter(pk=package_id, is_active=True).first()
     if package is None:
         raise DomainError(ERR_PACKAGE_UNAVAILABLE, code=BillingCode.PACKAGE)
-    try:
-        price = stripe_gateway.price_retrieve(price_id=package.stripe_price_id)
-    except stripe_gateway.StripeNotFound:
-        raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING) from None
-    except stripe_gateway.StripeGatewayError:
-        raise DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE) from None
-    if not price.active:
-        raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING)
+    _check_price_on_sale(package)
     customer_id = business_stripe_customer(business=business)
     if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
         nonce = uuid.uuid4().hex
+    session = _open_checkout_session(
+        business=business,
+        package=package,
+        customer_id=customer_id,
+        nonce=nonce,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    return _record_checkout(business=business, package=package, session=session)
+
+
+def _stripe_refusal(error: stripe_gateway.StripeGatewayError) -> DomainError:
+    if isinstance(error, stripe_gateway.StripeNotFound):
+        return DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING)
+    return DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE)
+
+
+def _check_price_on_sale(package: Package) -> None:
+    try:
+        price = stripe_gateway.price_retrieve(price_id=package.stripe_price_id)
+    except stripe_gateway.StripeGatewayError as error:
+        raise _stripe_refusal(error) from None
+    if not price.active:
+        raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING)
+
+
+def _open_checkout_session(
+    *,
+    business: BusinessProfile,
+    package: Package,
+    customer_id: str,
+    nonce: str,
+    success_url: str,
+    cancel_url: str,
+) -> stripe_gateway.CheckoutSessionInfo:
+    """An open Checkout session for this page load (the nonce is its idempotency key)."""
     for _attempt in range(2):
         try:
             session = stripe_gateway.checkout_session_create(
@@ -456,10 +485,8 @@ def checkout_start(
                 cancel_url=cancel_url,
                 idempotency_key=f"checkout-{business.pk}-{package.pk}-{nonce}",
             )
-        except stripe_gateway.StripeNotFound:
-            raise DomainError(ERR_PRICE_MISSING, code=BillingCode.PRICE_MISSING) from None
-        except stripe_gateway.StripeGatewayError:
-            raise DomainError(ERR_STRIPE_DOWN, code=BillingCode.STRIPE) from None
+        except stripe_gateway.StripeGatewayError as error:
+            raise _stripe_refusal(error) from None
         # Stripe answers a replayed idempotency key with its first response, so a
         # stale page (back button) replaying the nonce of a session that is by now
         # paid or expired is recognised by our own record: it is a new purchase.
@@ -468,6 +495,12 @@ def checkout_start(
         if session.status in {"", "open"} and not finished:
             break
         nonce = uuid.uuid4().hex
+    return session
+
+
+def _record_checkout(
+    *, business: BusinessProfile, package: Package, session: stripe_gateway.CheckoutSessionInfo
+) -> CheckoutSession:
     try:
         with transaction.atomic():
             return CheckoutSession.objects.create(

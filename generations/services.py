@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -228,9 +228,6 @@ def generation_create(
     written ("N credits missing"). ``batch_key`` comes from the form: a second
     submit with the same key returns the first batch and spends nothing.
     """
-    from billing.services import InsufficientCredits, credits_refund, credits_spend
-    from modelsnapper.images import process_image_upload
-
     if actor.pk != business.user_id:
         raise DomainError(MSG_WEARER_UNAVAILABLE, code=GenerationCode.NOT_OWNER)
     batch_key = (batch_key or "").strip()[:64]
@@ -238,33 +235,75 @@ def generation_create(
         raise DomainError(
             "The form expired. Reload the page and try again.", code=GenerationCode.NO_KEY
         )
-
     # A replay of a submitted form is the same batch: answer it before any check.
-    existing = GenerationBatch.objects.filter(user_id=business.user_id, idempotency_key=batch_key)
-    if existing.exists():
-        return existing.get()
-
-    if category not in GarmentCategory.values:
-        raise DomainError(MSG_BAD_CATEGORY, code=GenerationCode.CATEGORY)
-    photos = [photo for photo in photos if photo]
-    if not photos:
-        raise DomainError(MSG_NO_PHOTOS, code=GenerationCode.NO_PHOTOS)
-    if len(photos) > MAX_PHOTOS_PER_BATCH:
-        raise DomainError(
-            MSG_TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS_PER_BATCH, count=len(photos)),
-            code=GenerationCode.TOO_MANY_PHOTOS,
-        )
+    replayed = _submitted_batch(business, batch_key)
+    if replayed is not None:
+        return replayed
+    photos = _checked_photos(category, photos)
     clearance = _check_wearer(business=business, wearer=wearer, category=category)
-
     # The balance is checked before any photo is decoded: decoding up to 20 large
     # photos is the expensive part, and a batch nobody can pay for must not cost it.
-    needed = len(photos)
-    have = BusinessProfile.objects.filter(pk=business.pk).values_list("ai_credits", flat=True)[0]
+    _check_balance(business, needed=len(photos))
+    stored_keys = _store_product_photos(photos)
+    try:
+        return _queue_batch(
+            business=business,
+            clearance=clearance,
+            category=category,
+            stored_keys=stored_keys,
+            batch_key=batch_key,
+            actor=actor,
+        )
+    except Exception:
+        # Refused (or crashed): on SQL the rows rolled back, so the files are orphans.
+        # On MongoDB refused rows stay as a record, without their product photos.
+        _delete_files(stored_keys)
+        raise
+
+
+def _submitted_batch(business: BusinessProfile, batch_key: str) -> GenerationBatch | None:
+    return GenerationBatch.objects.filter(
+        user_id=business.user_id, idempotency_key=batch_key
+    ).first()
+
+
+def _checked_photos(category: str, photos: Sequence[Any]) -> list[Any]:
+    if category not in GarmentCategory.values:
+        raise DomainError(MSG_BAD_CATEGORY, code=GenerationCode.CATEGORY)
+    chosen = [photo for photo in photos if photo]
+    if not chosen:
+        raise DomainError(MSG_NO_PHOTOS, code=GenerationCode.NO_PHOTOS)
+    if len(chosen) > MAX_PHOTOS_PER_BATCH:
+        raise DomainError(
+            MSG_TOO_MANY_PHOTOS.format(limit=MAX_PHOTOS_PER_BATCH, count=len(chosen)),
+            code=GenerationCode.TOO_MANY_PHOTOS,
+        )
+    return chosen
+
+
+def _credits_of(business: BusinessProfile) -> int:
+    return int(
+        BusinessProfile.objects.filter(pk=business.pk).values_list("ai_credits", flat=True)[0]
+    )
+
+
+def _check_balance(business: BusinessProfile, *, needed: int) -> None:
+    have = _credits_of(business)
     if have < needed:
         raise _credits_missing_error(needed=needed, have=have)
 
-    # Only the re-encoded JPEG of each photo is kept: holding every decoded image
-    # (up to 40 MP, ~120 MB each) until the batch is stored would cost gigabytes.
+
+def _store_product_photos(photos: list[Any]) -> list[str]:
+    """Each photo re-encoded and stored; the storage keys, in order.
+
+    Only the re-encoded JPEG of each photo is kept: holding every decoded image (up
+    to 40 MP, ~120 MB each) until the batch is stored would cost gigabytes. Files go
+    first, outside the transaction: storage I/O (S3) never holds the database's write
+    lock, and a job never points at a file that is not there yet.
+    """
+    from modelsnapper.images import process_image_upload
+    from modelsnapper.storage import save_private
+
     processed_jpegs: list[bytes] = []
     for index, photo in enumerate(photos, start=1):
         try:
@@ -272,88 +311,99 @@ def generation_create(
         except DomainError as exc:
             name = getattr(photo, "name", "") or f"photo {index}"
             raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
+    return [save_private(prefix="generations/products", content=jpeg) for jpeg in processed_jpegs]
 
-    from modelsnapper.storage import delete_private, save_private
 
-    # Files first, outside the transaction: storage I/O (S3) never holds the database's
-    # write lock, and a job never points at a file that is not there yet.
-    stored_keys = [
-        save_private(prefix="generations/products", content=jpeg) for jpeg in processed_jpegs
-    ]
-    try:
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    batch = GenerationBatch.objects.create(
-                        user_id=business.user_id, idempotency_key=batch_key, size=needed
-                    )
-            except IntegrityError:
-                # Two submits raced: the unique (user, key) index kept one batch.
-                for key in stored_keys:
-                    delete_private(key)
-                return GenerationBatch.objects.get(
-                    user_id=business.user_id, idempotency_key=batch_key
+def _delete_files(keys: Sequence[str]) -> None:
+    from modelsnapper.storage import delete_private
+
+    for key in keys:
+        delete_private(key)
+
+
+def _queue_batch(
+    *,
+    business: BusinessProfile,
+    clearance: _Clearance,
+    category: str,
+    stored_keys: list[str],
+    batch_key: str,
+    actor: User,
+) -> GenerationBatch:
+    """The batch, its queued generations and their credits; the jobs go after commit."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                batch = GenerationBatch.objects.create(
+                    user_id=business.user_id, idempotency_key=batch_key, size=len(stored_keys)
                 )
-            now = timezone.now()
-            generations: list[Generation] = []
-            for key in stored_keys:
-                generation = Generation.objects.create(
-                    user_id=business.user_id,
-                    model=clearance.model_user,
-                    model_type=clearance.model_type,
-                    avatar=clearance.avatar,
-                    batch=batch,
-                    status=GenerationStatus.QUEUED,
-                    garment_category=category,
-                    product_image_key=key,
-                    consent_request_id=clearance.consent_request_id,
-                    release_version=clearance.release_version,
-                    usage_limits=list(clearance.usage_limits),
-                    generated_at=now,
-                    created_at=now,
-                )
-                generations.append(generation)
-            spent: list[Generation] = []
-            try:
-                for generation in generations:
-                    credits_spend(
-                        business=business,
-                        amount=1,
-                        key=f"spend:{generation.id}",
-                        actor=actor,
-                        note="Generation",
-                    )
-                    spent.append(generation)
-            except InsufficientCredits:
-                # Another request spent the credits between our check and now.
-                # Give back what this batch took (MongoDB keeps partial writes), then
-                # refuse the whole batch.
-                for generation in spent:
-                    credits_refund(
-                        business=business,
-                        amount=1,
-                        key=f"refund:{generation.id}",
-                        actor=actor,
-                        note="Batch refused: not enough credits",
-                    )
-                Generation.objects.filter(batch=batch).update(
-                    status=GenerationStatus.REFUSED,
-                    error_message="Not enough credits for the whole batch.",
-                    finished_at=timezone.now(),
-                )
-                have_now = BusinessProfile.objects.filter(pk=business.pk).values_list(
-                    "ai_credits", flat=True
-                )[0]
-                raise _credits_missing_error(needed=needed, have=have_now) from None
-            ids = [generation.id for generation in generations]
-            transaction.on_commit(lambda: enqueue_generations(ids))
-    except Exception:
-        # Refused (or crashed): on SQL the rows rolled back, so the files are orphans.
-        # On MongoDB refused rows stay as a record, without their product photos.
-        for key in stored_keys:
-            delete_private(key)
-        raise
+        except IntegrityError:
+            # Two submits raced: the unique (user, key) index kept one batch.
+            _delete_files(stored_keys)
+            return GenerationBatch.objects.get(user_id=business.user_id, idempotency_key=batch_key)
+        now = timezone.now()
+        generations = [
+            Generation.objects.create(
+                user_id=business.user_id,
+                model=clearance.model_user,
+                model_type=clearance.model_type,
+                avatar=clearance.avatar,
+                batch=batch,
+                status=GenerationStatus.QUEUED,
+                garment_category=category,
+                product_image_key=key,
+                consent_request_id=clearance.consent_request_id,
+                release_version=clearance.release_version,
+                usage_limits=list(clearance.usage_limits),
+                generated_at=now,
+                created_at=now,
+            )
+            for key in stored_keys
+        ]
+        _spend_for_batch(business=business, batch=batch, generations=generations, actor=actor)
+        ids = [generation.id for generation in generations]
+        transaction.on_commit(lambda: enqueue_generations(ids))
     return batch
+
+
+def _spend_for_batch(
+    *,
+    business: BusinessProfile,
+    batch: GenerationBatch,
+    generations: list[Generation],
+    actor: User,
+) -> None:
+    """One credit per generation, or none: a lost race refunds what this batch took
+    (MongoDB keeps partial writes), marks the batch refused and says what is missing."""
+    from billing.services import InsufficientCredits, credits_refund, credits_spend
+
+    spent: list[Generation] = []
+    try:
+        for generation in generations:
+            credits_spend(
+                business=business,
+                amount=1,
+                key=f"spend:{generation.id}",
+                actor=actor,
+                note="Generation",
+            )
+            spent.append(generation)
+    except InsufficientCredits:
+        # Another request spent the credits between our check and now.
+        for generation in spent:
+            credits_refund(
+                business=business,
+                amount=1,
+                key=f"refund:{generation.id}",
+                actor=actor,
+                note="Batch refused: not enough credits",
+            )
+        Generation.objects.filter(batch=batch).update(
+            status=GenerationStatus.REFUSED,
+            error_message="Not enough credits for the whole batch.",
+            finished_at=timezone.now(),
+        )
+        raise _credits_missing_error(needed=len(generations), have=_credits_of(business)) from None
 
 
 # --- run ------------------------------------------------------------------------------
@@ -567,135 +617,149 @@ def generation_run(*, generation_id: str) -> str:
 
     Safe to call any number of times for the same id (retries, duplicate delivery).
     """
-    from generations.engines import EngineError, EngineRequest, get_engine
-    from modelsnapper.storage import delete_private, read_private, save_private
+    from generations.engines import EngineError
 
     generation = _claim(generation_id)
     if generation is None:
-        current = Generation.objects.filter(pk=generation_id).values_list("status", flat=True)
-        status = current.first()
-        if status is not None and status not in {
-            GenerationStatus.QUEUED,
-            GenerationStatus.RUNNING,
-        }:
-            # Already finished: make sure it was settled (keyed, so at most once).
-            generation_settle(generation_id=generation_id)
-        return status or "missing"
-
-    if not _spend_applied(generation.id):
-        _finish(generation, status=GenerationStatus.REFUSED, error=MSG_UNPAID)
-        return GenerationStatus.REFUSED
-
-    if generation.attempts > MAX_ATTEMPTS:
-        _finish(
-            generation,
-            status=GenerationStatus.FAILED,
-            error=MSG_GAVE_UP.format(attempts=MAX_ATTEMPTS),
-        )
-        generation_settle(generation_id=generation_id)
-        return GenerationStatus.FAILED
-
+        return _status_of_unclaimed(generation_id)
+    checked = _check_before_running(generation)
+    if isinstance(checked, str):
+        return checked
+    attempt = _Attempt(engine_name=settings.GENERATION_ENGINE)
     try:
-        clearance = _recheck(generation)
-    except DomainError as exc:
-        _finish(generation, status=GenerationStatus.REFUSED, error=exc.message)
-        generation_settle(generation_id=generation_id)
-        return GenerationStatus.REFUSED
-
-    engine_name = settings.GENERATION_ENGINE
-    stored: list[str] = []
-    try:
-        engine = get_engine()
-        engine_name = getattr(engine, "name", engine_name)
-        garment = read_private(generation.product_image_key)
-        wearer = _wearer_jpeg(generation)
-        result = engine.generate(
-            EngineRequest(
-                generation_id=str(generation.id),
-                garment_jpeg=garment,
-                wearer_jpeg=wearer,
-                category=generation.garment_category,
-            )
-        )
-        _check_output(result.image_jpeg)
-        thumbnail = _thumbnail(result.image_jpeg)
-        output = _sign(
-            result.image_jpeg,
-            generation=generation,
-            clearance=clearance,
-            source=result.digital_source_type,
-            engine=result.engine_name,
-        )
-        thumbnail = _sign(
-            thumbnail,
-            generation=generation,
-            clearance=clearance,
-            source=result.digital_source_type,
-            engine=result.engine_name,
-        )
-        output_key = save_private(prefix="generations/outputs", content=output)
-        stored.append(output_key)
-        thumb_key = save_private(prefix="generations/thumbnails", content=thumbnail)
-        stored.append(thumb_key)
-        # Consent may have been revoked while the engine worked: check once more.
-        clearance = _recheck(generation)
+        made = _make_output(generation, clearance=checked, attempt=attempt)
     except (EngineError, DomainError, FileNotFoundError) as exc:
-        for key in stored:
-            delete_private(key)
-        if (
-            isinstance(exc, EngineError)
-            and exc.retryable
-            and generation.attempts < MAX_ATTEMPTS
-            and _retry_later(generation, message=exc.user_message, engine=engine_name)
-        ):
-            return GenerationStatus.QUEUED
-        refused = isinstance(exc, DomainError) and exc.code != "bad_output"
-        if isinstance(exc, EngineError):
-            message = exc.user_message or MSG_ENGINE_FAILED
-        elif isinstance(exc, DomainError):
-            message = exc.message
-        else:
-            message = MSG_ENGINE_FAILED
-        _finish(
-            generation,
-            status=GenerationStatus.REFUSED if refused else GenerationStatus.FAILED,
-            error=message,
-            engine=engine_name,
-        )
-        generation_settle(generation_id=generation_id)
-        return GenerationStatus.REFUSED if refused else GenerationStatus.FAILED
+        _delete_files(attempt.stored)
+        return _after_failure(generation, exc, engine_name=attempt.engine_name)
     except Exception:
         # A bug or an outage we did not foresee: fail the job and give the credit back
         # rather than leave it running until the stale sweep.
         logger.exception("Generation %s crashed", generation_id)
-        for key in stored:
-            delete_private(key)
-        _finish(
-            generation,
-            status=GenerationStatus.FAILED,
-            error=MSG_ENGINE_FAILED,
-            engine=engine_name,
-        )
-        generation_settle(generation_id=generation_id)
-        return GenerationStatus.FAILED
+        _delete_files(attempt.stored)
+        return _end(generation, GenerationStatus.FAILED, MSG_ENGINE_FAILED, attempt.engine_name)
+    return _succeed(generation, made, stored=attempt.stored)
 
+
+@dataclass
+class _Attempt:
+    """What one run has done so far, for the failure path to undo."""
+
+    engine_name: str
+    stored: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Made:
+    output_key: str
+    thumbnail_key: str
+    engine_name: str
+
+
+def _status_of_unclaimed(generation_id: str) -> str:
+    """Another worker has it, or it is finished: then make sure it was settled (keyed)."""
+    status = Generation.objects.filter(pk=generation_id).values_list("status", flat=True).first()
+    if status is not None and status not in {GenerationStatus.QUEUED, GenerationStatus.RUNNING}:
+        generation_settle(generation_id=generation_id)
+    return status or "missing"
+
+
+def _check_before_running(generation: Generation) -> _Clearance | str:
+    """The clearance to run with, or the final status of a job that must not run."""
+    if not _spend_applied(generation.id):
+        _finish(generation, status=GenerationStatus.REFUSED, error=MSG_UNPAID)
+        return GenerationStatus.REFUSED
+    if generation.attempts > MAX_ATTEMPTS:
+        return _end(generation, GenerationStatus.FAILED, MSG_GAVE_UP.format(attempts=MAX_ATTEMPTS))
+    try:
+        return _recheck(generation)
+    except DomainError as exc:
+        return _end(generation, GenerationStatus.REFUSED, exc.message)
+
+
+def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Attempt) -> _Made:
+    """Engine → checked, signed output and thumbnail in storage; consent checked again."""
+    from generations.engines import EngineRequest, get_engine
+    from modelsnapper.storage import read_private, save_private
+
+    engine = get_engine()
+    attempt.engine_name = getattr(engine, "name", attempt.engine_name)
+    result = engine.generate(
+        EngineRequest(
+            generation_id=str(generation.id),
+            garment_jpeg=read_private(generation.product_image_key),
+            wearer_jpeg=_wearer_jpeg(generation),
+            category=generation.garment_category,
+        )
+    )
+    _check_output(result.image_jpeg)
+    signed = {
+        "output": result.image_jpeg,
+        "thumbnail": _thumbnail(result.image_jpeg),
+    }
+    for part, jpeg in signed.items():
+        signed[part] = _sign(
+            jpeg,
+            generation=generation,
+            clearance=clearance,
+            source=result.digital_source_type,
+            engine=result.engine_name,
+        )
+    output_key = save_private(prefix="generations/outputs", content=signed["output"])
+    attempt.stored.append(output_key)
+    thumbnail_key = save_private(prefix="generations/thumbnails", content=signed["thumbnail"])
+    attempt.stored.append(thumbnail_key)
+    # Consent may have been revoked while the engine worked: check once more.
+    _recheck(generation)
+    return _Made(output_key, thumbnail_key, result.engine_name)
+
+
+def _after_failure(generation: Generation, exc: Exception, *, engine_name: str) -> str:
+    """A passing engine error runs again later; a refusal or failure ends and settles."""
+    from generations.engines import EngineError
+
+    if (
+        isinstance(exc, EngineError)
+        and exc.retryable
+        and generation.attempts < MAX_ATTEMPTS
+        and _retry_later(generation, message=exc.user_message, engine=engine_name)
+    ):
+        return GenerationStatus.QUEUED
+    if isinstance(exc, DomainError):
+        refused = exc.code != GenerationCode.BAD_OUTPUT
+        message = exc.message
+    elif isinstance(exc, EngineError):
+        refused, message = False, exc.user_message or MSG_ENGINE_FAILED
+    else:
+        refused, message = False, MSG_ENGINE_FAILED
+    status = GenerationStatus.REFUSED if refused else GenerationStatus.FAILED
+    return _end(generation, status, message, engine_name)
+
+
+def _end(generation: Generation, status: str, error: str, engine_name: str | None = None) -> str:
+    """Finish the job as refused or failed, then settle it (refund; keyed, so once)."""
+    fields = {"engine": engine_name} if engine_name is not None else {}
+    _finish(generation, status=status, error=error, **fields)
+    generation_settle(generation_id=generation.pk)
+    return status
+
+
+def _succeed(generation: Generation, made: _Made, *, stored: list[str]) -> str:
     human = generation.model_type == ModelType.HUMAN_MODEL
     finished = _finish(
         generation,
         status=GenerationStatus.SUCCEEDED,
         error="",
-        output_s3_url=output_key,
-        thumbnail_s3_url=thumb_key,
-        engine=result.engine_name,
+        output_s3_url=made.output_key,
+        thumbnail_s3_url=made.thumbnail_key,
+        engine=made.engine_name,
         royalty_paid=ROYALTY_PER_GENERATION if human else Decimal("0.00"),
     )
     if not finished:
         # Someone else settled this job meanwhile (refused on revocation, taken over):
         # our files are orphans.
-        for key in stored:
-            delete_private(key)
-        return Generation.objects.values_list("status", flat=True).get(pk=generation_id)
-    generation_settle(generation_id=generation_id)
+        _delete_files(stored)
+        return str(Generation.objects.values_list("status", flat=True).get(pk=generation.pk))
+    generation_settle(generation_id=generation.pk)
     return GenerationStatus.SUCCEEDED
 
 

@@ -665,64 +665,18 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
     if str(model_user_id) == str(actor.pk):
         raise DomainError(ERR_SELF, code=MarketplaceCode.SELF)
     _business_with_access(actor)
-    target = User.objects.filter(pk=model_user_id, role=Role.MODEL, is_active=True).first()
-    profile = ModelProfile.objects.filter(user_id=model_user_id).first() if target else None
-    if target is None or profile is None:
-        raise DomainError(ERR_NOT_A_MODEL, code=MarketplaceCode.NOT_MODEL)
-    if not profile.consent_signed or len(profile.reference_images) < MIN_REFERENCE_PHOTOS:
-        raise DomainError(ERR_NOT_LISTED, code=MarketplaceCode.NOT_LISTED)
+    target = _listed_model(model_user_id)
     intended_use = (intended_use or "").strip()
     if not MIN_INTENDED_USE <= len(intended_use) <= MAX_INTENDED_USE:
         raise DomainError(ERR_INTENDED_USE, code=MarketplaceCode.INTENDED_USE, field="intended_use")
-
     now = timezone.now()
     existing = ConsentRequest.objects.filter(business_id=actor.pk, model_id=target.pk).first()
     if existing is None:
-        try:
-            with transaction.atomic():
-                request = ConsentRequest.objects.create(
-                    business=actor,
-                    model=target,
-                    intended_use=intended_use,
-                    requested_at=now,
-                    updated_at=now,
-                    version=1,
-                )
-        except IntegrityError:
-            # The unique (business, model) index refused a double post.
-            raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE) from None
-        version: int | None = 1
-        old = None
+        request, version, old = _first_request(actor, target, intended_use, now), 1, None
     else:
-        request = existing
-        window = rules.request_window(existing, now=now)
-        if window.block == rules.RequestBlock.PENDING:
-            raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE)
-        if window.block == rules.RequestBlock.APPROVED:
-            raise DomainError(ERR_ALREADY_APPROVED, code=MarketplaceCode.DUPLICATE)
-        if window.block == rules.RequestBlock.COOLDOWN and window.opens_at is not None:
-            raise DomainError(
-                ERR_COOLDOWN.format(date=window.opens_at.date().isoformat()),
-                code=MarketplaceCode.COOLDOWN,
-            )
-        version = _transition(
-            request=existing,
-            expected=[existing.status],
-            now=now,
-            expected_version=existing.version,
-            status=ConsentStatus.PENDING,
-            intended_use=intended_use,
-            requested_at=now,
-            decided_at=None,
-            expires_at=None,
-            renewal_prompted_at=None,
-            allowed_categories=[],
-        )
-        if version is None:
-            raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE)
-        old = {"status": existing.status}
+        version = _ask_again(existing, intended_use, now)
+        request, old = existing, {"status": existing.status}
         request.refresh_from_db()
-    assert version is not None  # a refused transition raised above
     _event(
         model_id=target.pk,
         business_id=actor.pk,
@@ -733,15 +687,74 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
         old=old,
         new={"status": ConsentStatus.PENDING, "intendedUse": intended_use},
     )
-    business_name = _business_name(actor.pk)
     notifications.notify_on_commit(
         "consent_requested",
         to=[target.email],
-        business_name=business_name,
+        business_name=_business_name(actor.pk),
         intended_use=intended_use,
         url=notifications.absolute_url("marketplace:consent-inbox"),
     )
     return request
+
+
+def _listed_model(model_user_id: str) -> User:
+    """The model asked: an active model in the directory (signed release, enough photos)."""
+    target = User.objects.filter(pk=model_user_id, role=Role.MODEL, is_active=True).first()
+    profile = ModelProfile.objects.filter(user_id=model_user_id).first() if target else None
+    if target is None or profile is None:
+        raise DomainError(ERR_NOT_A_MODEL, code=MarketplaceCode.NOT_MODEL)
+    if not profile.consent_signed or len(profile.reference_images) < MIN_REFERENCE_PHOTOS:
+        raise DomainError(ERR_NOT_LISTED, code=MarketplaceCode.NOT_LISTED)
+    return target
+
+
+def _first_request(actor: User, target: User, intended_use: str, now: datetime) -> ConsentRequest:
+    try:
+        with transaction.atomic():
+            return ConsentRequest.objects.create(
+                business=actor,
+                model=target,
+                intended_use=intended_use,
+                requested_at=now,
+                updated_at=now,
+                version=1,
+            )
+    except IntegrityError:
+        # The unique (business, model) index refused a double post.
+        raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE) from None
+
+
+def _ask_again(existing: ConsentRequest, intended_use: str, now: datetime) -> int:
+    """The pair's one document, pending again (rules.request_window says when it may be)."""
+    window = rules.request_window(existing, now=now)
+    if window.block in {rules.RequestBlock.PENDING, rules.RequestBlock.APPROVED}:
+        message = (
+            ERR_ALREADY_PENDING
+            if window.block == rules.RequestBlock.PENDING
+            else ERR_ALREADY_APPROVED
+        )
+        raise DomainError(message, code=MarketplaceCode.DUPLICATE)
+    if window.opens_at is not None:
+        raise DomainError(
+            ERR_COOLDOWN.format(date=window.opens_at.date().isoformat()),
+            code=MarketplaceCode.COOLDOWN,
+        )
+    version = _transition(
+        request=existing,
+        expected=[existing.status],
+        now=now,
+        expected_version=existing.version,
+        status=ConsentStatus.PENDING,
+        intended_use=intended_use,
+        requested_at=now,
+        decided_at=None,
+        expires_at=None,
+        renewal_prompted_at=None,
+        allowed_categories=[],
+    )
+    if version is None:
+        raise DomainError(ERR_ALREADY_PENDING, code=MarketplaceCode.DUPLICATE)
+    return version
 
 
 def _decide(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageOps, ImageStat
@@ -126,6 +127,42 @@ def _clean(mask: Image.Image) -> Image.Image:
     return _repeat(_repeat(opened, ImageFilter.MaxFilter, 3), ImageFilter.MinFilter, 3)
 
 
+def _neighbours(index: int, width: int, height: int) -> Iterator[int]:
+    """The 4-connected neighbours of a cell of a ``width`` x ``height`` grid."""
+    x, y = index % width, index // width
+    if x > 0:
+        yield index - 1
+    if x < width - 1:
+        yield index + 1
+    if y > 0:
+        yield index - width
+    if y < height - 1:
+        yield index + width
+
+
+def _flood(
+    starts: list[int],
+    passable: Callable[[int], bool],
+    marks: list[int] | bytearray,
+    mark: int,
+    size: tuple[int, int],
+) -> int:
+    """Marks every passable cell reachable from ``starts`` with ``mark``; returns how many."""
+    width, height = size
+    for start in starts:
+        marks[start] = mark
+    queue = deque(starts)
+    reached = 0
+    while queue:
+        index = queue.popleft()
+        reached += 1
+        for neighbour in _neighbours(index, width, height):
+            if not marks[neighbour] and passable(neighbour):
+                marks[neighbour] = mark
+                queue.append(neighbour)
+    return reached
+
+
 def _largest_component_and_holes(mask: Image.Image) -> Image.Image:
     """On a small grid: keep the largest 4-connected component and fill its holes.
 
@@ -140,54 +177,22 @@ def _largest_component_and_holes(mask: Image.Image) -> Image.Image:
     labels = [0] * (gw * gh)
     best_label, best_size, label = 0, 0, 0
     for start in range(gw * gh):
-        if not cells[start] or labels[start]:
-            continue
-        label += 1
-        labels[start] = label
-        size = 0
-        queue = deque([start])
-        while queue:
-            index = queue.popleft()
-            size += 1
-            x, y = index % gw, index // gw
-            for neighbour, ok in (
-                (index - 1, x > 0),
-                (index + 1, x < gw - 1),
-                (index - gw, y > 0),
-                (index + gw, y < gh - 1),
-            ):
-                if ok and cells[neighbour] and not labels[neighbour]:
-                    labels[neighbour] = label
-                    queue.append(neighbour)
-        if size > best_size:
-            best_label, best_size = label, size
-    keep = bytearray(gw * gh)
+        if cells[start] and not labels[start]:
+            label += 1
+            size = _flood([start], lambda i: bool(cells[i]), labels, label, (gw, gh))
+            if size > best_size:
+                best_label, best_size = label, size
     if not best_label:
         return Image.new("L", mask.size, 0)
-    for index, value in enumerate(labels):
-        if value == best_label:
-            keep[index] = 1
+    keep = bytearray(1 if value == best_label else 0 for value in labels)
     # Background reachable from the border stays background; the rest is a hole.
     outside = bytearray(gw * gh)
-    queue = deque(
+    border = [
         i
         for i in range(gw * gh)
         if not keep[i] and (i % gw in (0, gw - 1) or i // gw in (0, gh - 1))
-    )
-    for index in queue:
-        outside[index] = 1
-    while queue:
-        index = queue.popleft()
-        x, y = index % gw, index // gw
-        for neighbour, ok in (
-            (index - 1, x > 0),
-            (index + 1, x < gw - 1),
-            (index - gw, y > 0),
-            (index + gw, y < gh - 1),
-        ):
-            if ok and not keep[neighbour] and not outside[neighbour]:
-                outside[neighbour] = 1
-                queue.append(neighbour)
+    ]
+    _flood(border, lambda i: not keep[i], outside, 1, (gw, gh))
     solid = bytes(0 if outside[i] else 255 for i in range(gw * gh))
     return Image.frombytes("L", (gw, gh), solid)
 
