@@ -236,9 +236,8 @@ def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
-def process_image_upload(upload: Any) -> ProcessedImage:
-    """Check and re-encode one uploaded photo (UploadedFile, file object or bytes)."""
-    data = _read_bounded(upload)
+def _checked_format(data: bytes) -> str:
+    """The format the bytes really are; refused when empty, not an image, or more."""
     if not data:
         raise DomainError(MSG_EMPTY, code=ImageCode.EMPTY)
     fmt = sniff_format(data)
@@ -248,31 +247,41 @@ def process_image_upload(upload: Any) -> ProcessedImage:
         _has_trailing_data(data, fmt)
     ):
         raise DomainError(MSG_POLYGLOT, code=ImageCode.POLYGLOT)
+    return fmt
 
+
+def _opened_header(data: bytes, fmt: str) -> Image.Image:
+    """The image opened from its header only (no pixel decoded), within the size limits."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+    except Image.DecompressionBombError:
+        raise DomainError(
+            _too_many_pixels_message(None, None), code=ImageCode.TOO_MANY_PIXELS
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
+        raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
+    if image.format not in ALLOWED_FORMATS:
+        raise DomainError(MSG_NOT_IMAGE, code=ImageCode.NOT_IMAGE)
+    width, height = image.size
+    if width * height > settings.MAX_IMAGE_PIXELS:
+        raise DomainError(_too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS)
+    if min(width, height) < MIN_IMAGE_SIDE:
+        raise DomainError(
+            MSG_TOO_SMALL.format(width=width, height=height, minimum=MIN_IMAGE_SIDE),
+            code=ImageCode.TOO_SMALL,
+        )
+    return image
+
+
+def process_image_upload(upload: Any) -> ProcessedImage:
+    """Check and re-encode one uploaded photo (UploadedFile, file object or bytes)."""
+    data = _read_bounded(upload)
+    fmt = _checked_format(data)
     with warnings.catch_warnings():
         # Our own pixel limit (below) is stricter than Pillow's warning threshold.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            # Opening reads the header only; no pixel is decoded yet.
-            image = Image.open(io.BytesIO(data), formats=[fmt])
-        except Image.DecompressionBombError:
-            raise DomainError(
-                _too_many_pixels_message(None, None), code=ImageCode.TOO_MANY_PIXELS
-            ) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
-            raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
-        if image.format not in ALLOWED_FORMATS:
-            raise DomainError(MSG_NOT_IMAGE, code=ImageCode.NOT_IMAGE)
+        image = _opened_header(data, fmt)
         width, height = image.size
-        if width * height > settings.MAX_IMAGE_PIXELS:
-            raise DomainError(
-                _too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS
-            )
-        if min(width, height) < MIN_IMAGE_SIDE:
-            raise DomainError(
-                MSG_TOO_SMALL.format(width=width, height=height, minimum=MIN_IMAGE_SIDE),
-                code=ImageCode.TOO_SMALL,
-            )
         try:
             image.load()
             oriented = ImageOps.exif_transpose(image)

@@ -357,6 +357,36 @@ class FashnEngine:
                 delay = max(delay, float(retry_after))
         return float(min(delay, self.max_backoff_seconds))
 
+    def _attempt(
+        self, method: str, url: str, *, idempotent: bool, json: dict[str, Any] | None
+    ) -> dict[str, Any] | tuple[EngineError, str | None]:
+        """One request: the JSON body, or (a retryable error, Retry-After) to try again.
+        Errors that must not be retried are raised."""
+        headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
+        try:
+            response = self.session.request(
+                method, url, json=json, headers=headers, timeout=self.timeout
+            )
+        except requests.ConnectionError:
+            return _error(UNREACHABLE), None
+        except requests.Timeout as error:
+            # A read timeout on a POST may mean FASHN started a prediction we never
+            # heard about; retrying could bill twice, so the job decides later.
+            if not idempotent:
+                raise _error(UNREACHABLE) from error
+            return _error(UNREACHABLE), None
+        except requests.RequestException as error:
+            raise _error(UNREACHABLE) from error
+        body = _json_body(response)
+        if response.status_code == 200:
+            if body is None:
+                raise _error(BAD_RESPONSE)
+            return body
+        refused = api_error(_error_name(body), response.status_code)
+        if not refused.retryable:
+            raise refused
+        return refused, response.headers.get("Retry-After")
+
     def _call(
         self,
         method: str,
@@ -366,35 +396,12 @@ class FashnEngine:
         json: dict[str, Any] | None = None,
         deadline: float | None = None,
     ) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
         last_error: EngineError = _error(UNREACHABLE)
         for attempt in range(self.max_retries + 1):
-            try:
-                response = self.session.request(
-                    method, url, json=json, headers=headers, timeout=self.timeout
-                )
-            except requests.ConnectionError:
-                last_error, retry_after = _error(UNREACHABLE), None
-            except requests.Timeout as error:
-                # A read timeout on a POST may mean FASHN started a prediction we never
-                # heard about; retrying could bill twice, so the job decides later.
-                if not idempotent:
-                    raise _error(UNREACHABLE) from error
-                last_error, retry_after = _error(UNREACHABLE), None
-            except requests.RequestException as error:
-                raise _error(UNREACHABLE) from error
-            else:
-                body = _json_body(response)
-                if response.status_code == 200:
-                    if body is None:
-                        raise _error(BAD_RESPONSE)
-                    return body
-                name = body.get("error") if body else None
-                name = name if isinstance(name, str) else None
-                last_error = api_error(name, response.status_code)
-                if not last_error.retryable:
-                    raise last_error
-                retry_after = response.headers.get("Retry-After")
+            outcome = self._attempt(method, url, idempotent=idempotent, json=json)
+            if isinstance(outcome, dict):
+                return outcome
+            last_error, retry_after = outcome
             if attempt == self.max_retries:
                 break
             delay = self._backoff(attempt, retry_after)
@@ -402,6 +409,11 @@ class FashnEngine:
                 break
             self.sleep(delay)
         raise last_error
+
+
+def _error_name(body: dict[str, Any] | None) -> str | None:
+    name = body.get("error") if body else None
+    return name if isinstance(name, str) else None
 
 
 def _json_body(response: requests.Response) -> dict[str, Any] | None:

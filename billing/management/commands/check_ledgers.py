@@ -32,33 +32,16 @@ class Command(BaseCommand):
     def handle(self, *args, repair: bool = False, recheck_delay: float = 0.5, **options) -> None:
         mismatches = selectors.ledger_mismatches()
         if mismatches and recheck_delay > 0:
+            # A movement in flight looks like a mismatch for a moment: look again.
             time.sleep(recheck_delay)
         if mismatches:
-            mismatches = selectors.ledger_mismatches(
-                business_ids=[m.business.pk for m in mismatches]
-            )
+            mismatches = self._again(mismatches)
         if repair:
-            stale = selectors.businesses_with_stale_pending_rows(
-                older_than=services.PENDING_STALE_AFTER
-            )
-            for business in stale:
-                try:
-                    for line in services.ledger_repair(business=business):
-                        self.stdout.write(f"repaired {business.user.email}: {line}")
-                except DomainError as error:
-                    self.stderr.write(f"{business.user.email}: {error.message}")
+            self._repair_in_doubt()
             if mismatches:
-                mismatches = selectors.ledger_mismatches(
-                    business_ids=[m.business.pk for m in mismatches]
-                )
+                mismatches = self._again(mismatches)
         else:
-            for business in selectors.businesses_with_stale_pending_rows(
-                older_than=services.PENDING_STALE_AFTER
-            ):
-                self.stderr.write(
-                    f"warning: {business.user.email} has a credit movement in doubt "
-                    "(a pending ledger row from a crashed writer): run with --repair"
-                )
+            self._warn_in_doubt()
         if not mismatches:
             self.stdout.write(self.style.SUCCESS("All credit balances match their ledgers."))
             return
@@ -69,3 +52,26 @@ class Command(BaseCommand):
                 f"(business {m.business.pk}): aiCredits={m.cached}, ledger sum={m.ledger}{doubt}"
             )
         raise CommandError(f"{len(mismatches)} credit balance(s) do not match their ledger.")
+
+    def _again(self, mismatches: list) -> list:
+        return selectors.ledger_mismatches(business_ids=[m.business.pk for m in mismatches])
+
+    def _in_doubt(self) -> list:
+        return list(
+            selectors.businesses_with_stale_pending_rows(older_than=services.PENDING_STALE_AFTER)
+        )
+
+    def _repair_in_doubt(self) -> None:
+        for business in self._in_doubt():
+            try:
+                for line in services.ledger_repair(business=business):
+                    self.stdout.write(f"repaired {business.user.email}: {line}")
+            except DomainError as error:
+                self.stderr.write(f"{business.user.email}: {error.message}")
+
+    def _warn_in_doubt(self) -> None:
+        for business in self._in_doubt():
+            self.stderr.write(
+                f"warning: {business.user.email} has a credit movement in doubt "
+                "(a pending ledger row from a crashed writer): run with --repair"
+            )
