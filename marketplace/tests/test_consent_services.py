@@ -13,6 +13,7 @@ from accounts.models import BusinessProfile, ModelProfile
 from accounts.tests.factories import UserFactory
 from marketplace import selectors, services
 from marketplace.models import ConsentEvent, ConsentEventType, ConsentRequest, ConsentStatus
+from marketplace.services import common as consent_steps
 from marketplace.tests.conftest import give_package
 from modelsnapper.errors import DomainError
 
@@ -354,7 +355,7 @@ def test_approve_and_revoke_racing_end_consistent_with_both_in_the_trail(pending
     not yet synced the arrays when revoke runs completely; approve then finishes."""
     now = timezone.now()
     # approve, step 1: the conditional status update (what consent_approve does first)
-    version = services._transition(
+    version = consent_steps._transition(
         request=pending,
         expected=[ConsentStatus.PENDING],
         now=now,
@@ -362,7 +363,7 @@ def test_approve_and_revoke_racing_end_consistent_with_both_in_the_trail(pending
         decided_at=now,
         allowed_categories=["top"],
     )
-    services._event(
+    consent_steps._event(
         model_id=mia.pk,
         business_id=alice.pk,
         request=pending,
@@ -373,7 +374,7 @@ def test_approve_and_revoke_racing_end_consistent_with_both_in_the_trail(pending
     # revoke runs to the end in between
     services.consent_revoke(actor=mia, consent_request_id=pending.pk)
     # approve, step 2: its array sync runs late, on a stale view of the world
-    services._sync_membership(pending.pk)
+    consent_steps._sync_membership(pending.pk)
     assert ConsentRequest.objects.get(pk=pending.pk).status == ConsentStatus.REVOKED
     assert _arrays(alice, mia) == (False, False)
     assert selectors.active_consent(business_user_id=alice.pk, model_user_id=mia.pk) is None
@@ -389,7 +390,7 @@ def test_a_stale_approve_after_revoke_is_refused(approved, alice, mia):
     services.consent_revoke(actor=mia, consent_request_id=approved.pk)
     # The stale object still says APPROVED/PENDING: the conditional update refuses it.
     assert (
-        services._transition(
+        consent_steps._transition(
             request=stale,
             expected=[ConsentStatus.PENDING],
             now=timezone.now(),

@@ -33,7 +33,7 @@ def mongo():
 
 
 def test_a_consent_transition_is_one_update_conditional_on_status_and_version(mongo):
-    # marketplace.services._transition: 0 matched = another action won the race.
+    # marketplace.services.common._transition: 0 matched = another action won the race.
     calls = compile_update(
         ConsentRequest.objects.filter(pk=OID, status=ConsentStatus.PENDING, version=3),
         mongo,
@@ -61,7 +61,7 @@ def test_a_consent_transition_is_one_update_conditional_on_status_and_version(mo
 
 
 def test_a_whitelist_change_is_a_compare_and_set_on_the_whole_array(mongo):
-    # marketplace.services._cas_list: written only if the array is still what was read.
+    # marketplace.services.common._cas_list: written only if the array is still what was read.
     calls = compile_update(
         ModelProfile.objects.filter(pk=OID, approved_businesses=[OTHER]),
         mongo,

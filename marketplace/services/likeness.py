@@ -1,0 +1,173 @@
+"""A model's likeness: reference photos and the garment categories they accept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import ModelProfile, User
+from marketplace.models import (
+    ConsentEventType,
+    LikenessSettings,
+)
+from marketplace.rules import MAX_REFERENCE_PHOTOS
+from marketplace.selectors import photo_id_for
+from marketplace.services.common import (
+    ERR_PHOTO_NOT_FOUND,
+    ERR_TOO_MANY_PHOTOS,
+    MarketplaceCode,
+    _cas_list,
+    _event,
+    _model_profile,
+    clean_categories,
+)
+from modelsnapper import storage
+from modelsnapper.errors import DomainError
+from modelsnapper.images import process_image_upload
+
+# --- reference photos ----------------------------------------------------------------------
+
+
+def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
+    for key in profile.reference_images:
+        if photo_id_for(key) == photo_id:
+            return str(key)
+    return None
+
+
+def _store_photo(*, actor: User, upload: Any) -> str:
+    processed = process_image_upload(upload)
+    key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
+    try:
+        storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
+    except Exception:
+        storage.delete_private(key)
+        raise
+    return key
+
+
+def _delete_photo_files(key: str) -> None:
+    storage.delete_private(key)
+    storage.delete_private(storage.variant_key(key, "thumb"))
+
+
+def reference_photo_add(*, actor: User, upload: Any) -> str:
+    """Check, re-encode and store one likeness photo; returns its storage key."""
+    profile = _model_profile(actor)
+    if len(profile.reference_images) >= MAX_REFERENCE_PHOTOS:
+        raise DomainError(ERR_TOO_MANY_PHOTOS, code=MarketplaceCode.TOO_MANY)
+    # The file is stored before the key is recorded (a key must never point at
+    # nothing); if recording fails the file is removed again.
+    key = _store_photo(actor=actor, upload=upload)
+
+    def add(keys: list[str]) -> list[str]:
+        if len(keys) >= MAX_REFERENCE_PHOTOS:
+            raise DomainError(ERR_TOO_MANY_PHOTOS, code=MarketplaceCode.TOO_MANY)
+        return [*keys, key]
+
+    try:
+        _cas_list(ModelProfile, profile.pk, "reference_images", add)
+    except Exception:
+        _delete_photo_files(key)
+        raise
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.REFERENCE_PHOTO_ADDED,
+        actor=actor,
+        new={"photo": photo_id_for(key)},
+    )
+    return key
+
+
+def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
+    profile = _model_profile(actor)
+    old_key = _key_for_photo(profile, photo_id)
+    if old_key is None:
+        raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
+    key = _store_photo(actor=actor, upload=upload)
+
+    def replace(keys: list[str]) -> list[str]:
+        if old_key not in keys:
+            raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
+        return [key if k == old_key else k for k in keys]
+
+    try:
+        _cas_list(ModelProfile, profile.pk, "reference_images", replace)
+    except Exception:
+        _delete_photo_files(key)
+        raise
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.REFERENCE_PHOTO_REPLACED,
+        actor=actor,
+        old={"photo": photo_id},
+        new={"photo": photo_id_for(key)},
+    )
+    # Last, after every write: in Mongo mode on_commit runs at once.
+    transaction.on_commit(lambda: _delete_photo_files(old_key))
+    return key
+
+
+@transaction.atomic
+def reference_photo_delete(*, actor: User, photo_id: str) -> None:
+    profile = _model_profile(actor)
+    old_key = _key_for_photo(profile, photo_id)
+    if old_key is None:
+        raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
+
+    def remove(keys: list[str]) -> list[str]:
+        if old_key not in keys:
+            raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
+        return [k for k in keys if k != old_key]
+
+    _cas_list(ModelProfile, profile.pk, "reference_images", remove)
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.REFERENCE_PHOTO_DELETED,
+        actor=actor,
+        old={"photo": photo_id},
+    )
+    # Last, after every write: in Mongo mode on_commit runs at once.
+    transaction.on_commit(lambda: _delete_photo_files(old_key))
+
+
+# --- standing usage limits ------------------------------------------------------------------
+
+
+@transaction.atomic
+def likeness_limits_set(*, actor: User, allowed_categories: Iterable[str]) -> list[str]:
+    """The categories the model accepts in general (shown in the directory, the
+    default for new approvals). Existing approvals keep their own limits."""
+    _model_profile(actor)
+    categories = clean_categories(allowed_categories)
+    now = timezone.now()
+    current = LikenessSettings.objects.filter(model_id=actor.pk).first()
+    old = current.allowed_categories if current else None
+    if old == categories:
+        return categories
+    if current is None:
+        try:
+            with transaction.atomic():
+                LikenessSettings.objects.create(
+                    model=actor, allowed_categories=categories, updated_at=now
+                )
+        except IntegrityError:
+            # A double-submitted first save: the unique modelId kept one row.
+            LikenessSettings.objects.filter(model_id=actor.pk).update(
+                allowed_categories=categories, updated_at=now
+            )
+    else:
+        LikenessSettings.objects.filter(model_id=actor.pk).update(
+            allowed_categories=categories, updated_at=now
+        )
+    _event(
+        model_id=actor.pk,
+        event_type=ConsentEventType.LIMITS_CHANGED,
+        actor=actor,
+        old={"defaultCategories": old},
+        new={"defaultCategories": categories},
+    )
+    return categories
