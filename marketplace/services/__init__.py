@@ -6,13 +6,7 @@
   /marketplace/models/, /marketplace/consents/);
 - ``common``: the audit trail, the conditional transition, codes and messages.
 
-Every consent change is a conditional single-document update of the request
-(``filter(pk=..., status=<expected>).update(...)``, 0 rows = refused), followed
-by ``_sync_membership`` which makes the two whitelists (``approvedBusinesses`` on
-the model, ``approvedModels`` on the business) agree with the request's status,
-and one append-only ``consent_events`` row. Emails go out in
-``transaction.on_commit``. Nothing relies on a multi-document transaction
-(``atomic()`` is a no-op on MongoDB).
+How a consent change stays exact without transactions: see ``common``.
 """
 
 from __future__ import annotations
