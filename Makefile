@@ -5,18 +5,29 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark clean
+.PHONY: install install-run run worker test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark clean
 
+RUN_STAMP := $(VENV)/.installed-run
+
+# Everything, test and lint tools included (make test, make lint).
 install: $(STAMP)
+# Only what running needs (make run): no test server, browser driver or linters.
+install-run: $(RUN_STAMP)
 
 # Re-installs only when a requirements file changed.
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
 
-migrate: install
+$(RUN_STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(RUN_STAMP)
+
+migrate: install-run
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -31,7 +42,7 @@ run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # One task worker: RQ when REDIS_URL is set (run N of these at scale), else the database queue.
-worker: install
+worker: install-run
 	@if [ -n "$$REDIS_URL" ]; then \
 	  $(BIN)/python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.backend.Job; \
 	else \
