@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncDay
+from django.urls import reverse
 
 from accounts.models import BusinessProfile, ModelProfile, User
 from generations.models import (
@@ -18,8 +20,11 @@ from generations.models import (
     GenerationBatch,
     GenerationStatus,
     ModelType,
+    RoyaltyLedger,
 )
 from generations.provenance import CredentialReport, read_stored_credentials
+from marketplace.models import AIAvatar
+from marketplace.selectors import approved_models_for_business
 from modelsnapper.garments import garment_labels
 
 
@@ -35,7 +40,6 @@ class WearerOption:
 
 def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
     """Active AI avatars, then (if the package grants it) the models who approved us."""
-    from marketplace.models import AIAvatar
 
     options = [
         WearerOption(
@@ -49,7 +53,6 @@ def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
     ]
     if not business.includes_human_models:
         return options
-    from marketplace.selectors import approved_models_for_business
 
     for approved in approved_models_for_business(business_user=business.user):
         options.append(
@@ -81,7 +84,6 @@ def batch_generations(*, batch: GenerationBatch) -> list[Generation]:
 
 def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
     """What the progress page polls: counts, percent done, each job's state."""
-    from django.urls import reverse
 
     generations = batch_generations(batch=batch)
     total = len(generations)
@@ -268,9 +270,6 @@ def generation_for_credentials(*, user: User, generation_id: Any) -> CredentialM
 
     Anyone else (another business, another model, an admin) gets None, whatever the id.
     """
-    import re
-
-    from django.db.models import Q
 
     if not isinstance(generation_id, str) or not re.fullmatch(r"[0-9a-fA-F]{24}", generation_id):
         return None
@@ -311,7 +310,6 @@ def generation_credentials(
 
 def royalty_mismatches() -> list[dict[str, Any]]:
     """Models whose cached royaltyBalance differs from their royalty_ledger sum."""
-    from generations.models import RoyaltyLedger
 
     sums = {
         row["model_id"]: Decimal(row["total"])

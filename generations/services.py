@@ -33,6 +33,9 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
+from billing.models import CreditLedgerEntry, LedgerState
+from billing.services import InsufficientCredits, credits_refund, credits_spend
+from generations.engines import EngineError, EngineRequest, get_engine
 from generations.models import (
     REFUNDED_STATUSES,
     ROYALTY_PER_GENERATION,
@@ -42,12 +45,17 @@ from generations.models import (
     ModelType,
     RoyaltyLedger,
 )
+from generations.provenance import ProvenanceInfo, sign_output
 from generations.queue import enqueue_generations
 from marketplace.hooks import LikenessEnded
-from marketplace.models import ConsentEventType
+from marketplace.models import AIAvatar, ConsentEventType
+from marketplace.selectors import active_consent, consent_allows_category, model_reference_image_key
+from marketplace.services import likeness_use_event_record
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory, garment_labels
+from modelsnapper.images import process_image_upload
+from modelsnapper.storage import delete_private, read_private, save_private
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +164,6 @@ def _check_human_model(
     *, business: BusinessProfile, model_user_id: str, category: str, code: str = "wearer"
 ) -> _Clearance:
     """Package grants human models + consent APPROVED (release signed) + category allowed."""
-    from marketplace.selectors import active_consent, consent_allows_category
 
     if not business.includes_human_models:
         raise DomainError(MSG_NO_HUMAN_ACCESS, code=GenerationCode.NO_HUMAN_ACCESS)
@@ -187,8 +194,6 @@ def _check_human_model(
 
 
 def _check_wearer(*, business: BusinessProfile, wearer: Wearer, category: str) -> _Clearance:
-    from marketplace.models import AIAvatar
-    from marketplace.selectors import model_reference_image_key
 
     if wearer.kind == "avatar":
         avatar = AIAvatar.objects.filter(pk=wearer.id, is_active=True).first()
@@ -301,8 +306,6 @@ def _store_product_photos(photos: list[Any]) -> list[str]:
     first, outside the transaction: storage I/O (S3) never holds the database's write
     lock, and a job never points at a file that is not there yet.
     """
-    from modelsnapper.images import process_image_upload
-    from modelsnapper.storage import save_private
 
     processed_jpegs: list[bytes] = []
     for index, photo in enumerate(photos, start=1):
@@ -315,7 +318,6 @@ def _store_product_photos(photos: list[Any]) -> list[str]:
 
 
 def _delete_files(keys: Sequence[str]) -> None:
-    from modelsnapper.storage import delete_private
 
     for key in keys:
         delete_private(key)
@@ -375,7 +377,6 @@ def _spend_for_batch(
 ) -> None:
     """One credit per generation, or none: a lost race refunds what this batch took
     (MongoDB keeps partial writes), marks the batch refused and says what is missing."""
-    from billing.services import InsufficientCredits, credits_refund, credits_spend
 
     spent: list[Generation] = []
     try:
@@ -474,7 +475,6 @@ def _spend_applied(generation_id: str) -> bool:
     without a spend (``atomic()`` rolls nothing back): such a job must neither run
     for free nor be "refunded" a credit it never cost.
     """
-    from billing.models import CreditLedgerEntry, LedgerState
 
     return CreditLedgerEntry.objects.filter(
         key=f"spend:{generation_id}", state=LedgerState.APPLIED
@@ -487,7 +487,6 @@ def generation_settle(*, generation_id: str) -> None:
     Keyed by generation: calling it any number of times moves money at most once.
     Only a credit that was spent is refunded.
     """
-    from billing.services import credits_refund
 
     generation = Generation.objects.select_related("user").get(pk=generation_id)
     if generation.status in REFUNDED_STATUSES and _spend_applied(generation.id):
@@ -556,8 +555,6 @@ def _recheck(generation: Generation) -> _Clearance:
 
 
 def _wearer_jpeg(generation: Generation) -> bytes:
-    from marketplace.selectors import model_reference_image_key
-    from modelsnapper.storage import read_private
 
     key: str | None
     if generation.model_type == ModelType.AI_AVATAR:
@@ -595,7 +592,6 @@ def _check_output(jpeg: bytes) -> None:
 def _sign(
     jpeg: bytes, *, generation: Generation, clearance: _Clearance, source: str, engine: str
 ) -> bytes:
-    from generations.provenance import ProvenanceInfo, sign_output
 
     human = clearance.model_type == ModelType.HUMAN_MODEL
     return sign_output(
@@ -617,7 +613,6 @@ def generation_run(*, generation_id: str) -> str:
 
     Safe to call any number of times for the same id (retries, duplicate delivery).
     """
-    from generations.engines import EngineError
 
     generation = _claim(generation_id)
     if generation is None:
@@ -678,8 +673,6 @@ def _check_before_running(generation: Generation) -> _Clearance | str:
 
 def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Attempt) -> _Made:
     """Engine → checked, signed output and thumbnail in storage; consent checked again."""
-    from generations.engines import EngineRequest, get_engine
-    from modelsnapper.storage import read_private, save_private
 
     engine = get_engine()
     attempt.engine_name = getattr(engine, "name", attempt.engine_name)
@@ -715,7 +708,6 @@ def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Att
 
 def _after_failure(generation: Generation, exc: Exception, *, engine_name: str) -> str:
     """A passing engine error runs again later; a refusal or failure ends and settles."""
-    from generations.engines import EngineError
 
     if (
         isinstance(exc, EngineError)
@@ -830,7 +822,6 @@ def generations_settle_unsettled(*, now: Any = None) -> int:
     lost. Looks back SETTLE_LOOKBACK; settling is keyed, so it moves money at most
     once. Returns how many jobs were settled.
     """
-    from billing.models import CreditLedgerEntry, LedgerState
 
     now = now or timezone.now()
     window = {"finished_at__gte": now - SETTLE_LOOKBACK, "finished_at__lt": now - SETTLE_GRACE}
@@ -900,7 +891,6 @@ def generation_take_down(*, generation: Generation, actor: User) -> Generation:
 
     Credits and royalties already settled stay as they are: the image was made.
     """
-    from modelsnapper.storage import delete_private
 
     if not actor.is_platform_admin:
         raise DomainError("Only an admin can take an image down.", code=GenerationCode.NOT_ADMIN)
@@ -934,7 +924,6 @@ def _trail(
     generation: Generation, event_type: int, actor: User, detail: dict[str, Any] | None = None
 ) -> None:
     """Review steps of a human-model generation appear in the model's audit trail."""
-    from marketplace.services import likeness_use_event_record
 
     logger.info("Generation %s: event %s by %s", generation.pk, event_type, actor.pk)
     if generation.model_id is None:

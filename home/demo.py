@@ -10,10 +10,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from accounts import services as account_services
-from accounts.models import Role, SubscriptionStatus, User
+from accounts.models import BusinessProfile, Role, SubscriptionStatus, User
 from accounts.selectors import user_has_profile
 from billing.models import Package
+from billing.services import credits_grant, package_activate
 from marketplace.avatar_art import DEMO_AVATARS, avatar_jpeg_bytes
+from marketplace.demo_seed import seed_model_likeness
 from marketplace.models import AIAvatar
 
 DEMO_PACKAGES = [
@@ -88,13 +90,8 @@ def seed_demo() -> list[DemoUser]:
     for demo in DEMO_USERS:
         user = _seed_user(demo)
         if demo.role == Role.MODEL:
-            from marketplace.demo_seed import seed_model_likeness
-
             seed_model_likeness(user)
         if demo.role == Role.BUSINESS:
-            from accounts.models import BusinessProfile
-            from billing.services import credits_grant, package_activate
-
             business = BusinessProfile.objects.get(user=user)
             # The growth tier, so the demo business can browse the demo model too.
             package_activate(

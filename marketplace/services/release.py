@@ -18,6 +18,7 @@ from marketplace.models import (
     LikenessRelease,
     ReleaseSignature,
 )
+from marketplace.release_text import RELEASE_V1_TEXT, RELEASE_V1_TITLE
 from marketplace.services.common import (
     _CAS_ATTEMPTS,
     ERR_ALREADY_SIGNED,
@@ -70,7 +71,6 @@ def release_ensure_initial() -> LikenessRelease:
     removes it; ``seed_demo`` calls this instead of relying on the migration's row.
     ``get_or_create`` on the unique version makes two concurrent calls publish once.
     """
-    from marketplace.release_text import RELEASE_V1_TEXT, RELEASE_V1_TITLE
 
     latest = LikenessRelease.objects.order_by("-version").first()
     if latest is not None:
