@@ -91,7 +91,7 @@ SETTLE_WAIT_SECONDS = 5.0
 # A handler stuck in STARTED longer than this (crashed worker) may be claimed again.
 EVENT_RECLAIM_AFTER = timedelta(minutes=5)
 
-TIER_RANK = {
+TIER_RANK: dict[str, int] = {
     SubscriptionStatus.FREE: 0,
     SubscriptionStatus.STARTER: 1,
     SubscriptionStatus.GROWTER: 2,
@@ -568,10 +568,8 @@ def package_activate(*, business: BusinessProfile, package: Package) -> None:
 
     The package (and its tier) only ever goes up: a smaller top-up keeps access.
     """
-    rank = TIER_RANK.get(SubscriptionStatus(package.tier), 0)
-    not_higher = [
-        s for s in SubscriptionStatus.values if TIER_RANK.get(SubscriptionStatus(s), 0) <= rank
-    ]
+    rank = TIER_RANK.get(package.tier, 0)
+    not_higher = [s for s in SubscriptionStatus.values if TIER_RANK.get(s, 0) <= rank]
     # One conditional single-document update: the guard reads the stored tier, not
     # the caller's copy, so two purchases fulfilled at once can never downgrade.
     BusinessProfile.objects.filter(pk=business.pk).filter(

@@ -184,7 +184,8 @@ def event_object(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_price(obj: dict[str, Any]) -> PriceInfo:
-    return PriceInfo(id=_required_id(obj, "Price"), active=obj.get("active") is not False)
+    # As before the typed gateway: a price is on sale unless Stripe says otherwise.
+    return PriceInfo(id=_required_id(obj, "Price"), active=bool(obj.get("active", True)))
 
 
 def parse_checkout_session(obj: dict[str, Any]) -> CheckoutSessionInfo:

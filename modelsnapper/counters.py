@@ -19,11 +19,8 @@ from django.db.models import F, Model
 
 
 def _field(model: type[Model], name: str) -> Any:
-    if name == "pk":
-        return model._meta.pk
-    if name.endswith("_id"):
-        return model._meta.get_field(name[: -len("_id")])
-    return model._meta.get_field(name)
+    # get_field also knows a foreign key by its attname (``user_id``).
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
 
 def add_and_read(
