@@ -143,13 +143,21 @@ def test_an_rqworker_process_runs_a_batch_end_to_end(
     batch = _create(business_alice, Wearer("avatar", avatar.pk), count=2)  # autocommit: enqueued
     assert rq_backend.count == 2
 
-    _run_worker(
+    worker = _run_worker(
         ["rqworker", "default", "--burst", "--job-class", RQ_JOB_CLASS],
         _worker_env(file_db, REDIS_URL=redis_url),
     )
 
     statuses = list(Generation.objects.filter(batch=batch).values_list("status", "error_message"))
-    assert statuses == [(GenerationStatus.SUCCEEDED, "")] * 2
+    # A job that raised in the worker leaves its row queued: show why, not only that.
+    failed = [
+        rq_backend.fetch_job(job_id).exc_info
+        for job_id in rq_backend.failed_job_registry.get_job_ids()
+    ]
+    assert statuses == [(GenerationStatus.SUCCEEDED, "")] * 2, (
+        failed,
+        worker.stdout + worker.stderr,
+    )
     assert credits_of(business_alice) == 1
     for generation in Generation.objects.filter(batch=batch):
         assert (settings.MEDIA_ROOT / generation.output_s3_url).is_file()
