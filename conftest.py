@@ -150,6 +150,27 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _shared_cache(settings, tmp_path):
+    """Worker heartbeats and scheduler claims: each test starts with none. Without
+    Redis the shared cache is a folder, so each test gets its own (a worker process
+    the test starts finds it through SHARED_CACHE_DIR); on Redis, _fresh_cache's
+    clear() empties it."""
+    shared = dict(settings.CACHES["shared"])
+    if shared["BACKEND"].endswith("FileBasedCache"):
+        shared["LOCATION"] = str(tmp_path / "shared-cache")
+        settings.CACHES = {**settings.CACHES, "shared": shared}
+    yield
+
+
+@pytest.fixture
+def worker_alive():
+    """A task worker has just beaten (the tests that swap in a real queue backend)."""
+    from modelsnapper import heartbeat
+
+    heartbeat.beat("test-worker")
+
+
+@pytest.fixture(autouse=True)
 def _c2pa_local_dir(settings, tmp_path):
     """Content Credentials are signed with a per-test local CA, never the developer's .c2pa/."""
     settings.C2PA_LOCAL_DIR = tmp_path / "c2pa"

@@ -25,6 +25,7 @@ from generations.models import (
 from generations.provenance import CredentialReport, read_stored_credentials
 from marketplace.models import AIAvatar
 from marketplace.selectors import approved_models_for_business
+from modelsnapper import heartbeat
 from modelsnapper.garments import garment_labels
 
 
@@ -36,6 +37,11 @@ class WearerOption:
     usage_limits: list[str]
     expires_at: Any = None
     avatar_key: str = ""
+
+
+def generation_paused() -> bool:
+    """No worker has beaten lately: New photos says so and the service refuses."""
+    return not heartbeat.workers_alive()
 
 
 def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:

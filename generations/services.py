@@ -51,6 +51,7 @@ from marketplace.hooks import LikenessEnded
 from marketplace.models import AIAvatar, ConsentEventType
 from marketplace.selectors import active_consent, consent_allows_category, model_reference_image_key
 from marketplace.services import likeness_use_event_record
+from modelsnapper import heartbeat
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory, garment_labels
@@ -61,8 +62,12 @@ logger = logging.getLogger(__name__)
 
 MAX_PHOTOS_PER_BATCH = 20
 THUMBNAIL_WIDTH = 384
-# A job still "running" after this long belongs to a worker that died: retry it.
-STALE_RUNNING_AFTER = timedelta(minutes=15)
+# A job still "running" after this long belongs to a worker that died: retry it. The
+# longest job (FASHN: a 180 s deadline, then the download) ends well before this, and
+# the scheduler sweeps every REQUEUE_SWEEP_EVERY: a dead worker's job runs again
+# within 5 minutes.
+STALE_RUNNING_AFTER = timedelta(minutes=4)
+REQUEUE_SWEEP_EVERY = timedelta(minutes=1)
 # A job still "queued" after this long lost its queue message: enqueue it again.
 STALE_QUEUED_AFTER = timedelta(minutes=10)
 # A job is given up (failed, refunded) after this many claims.
@@ -76,6 +81,10 @@ RETRY_BACKOFF = timedelta(seconds=30)
 
 # User-facing messages (tests assert on them).
 MSG_NO_PHOTOS = "Choose at least one product photo."
+MSG_PAUSED = (
+    "Generation is paused: no worker is running to make photos right now. "
+    "Nothing was charged. Try again in a minute."
+)
 MSG_TOO_MANY_PHOTOS = "Upload at most {limit} photos at once (you chose {count})."
 MSG_BAD_CATEGORY = "Choose a garment category."
 MSG_WEARER_UNAVAILABLE = "This wearer is not available to you. Choose another one."
@@ -117,6 +126,7 @@ class GenerationCode(StrEnum):
     NOT_ADMIN = "not_admin"
     NOT_OWNER = "not_owner"
     NOT_YOURS = "not_yours"
+    PAUSED = "paused"
     RUNNING = "running"
     TAKEN_DOWN = "taken_down"
     TOO_MANY_PHOTOS = "too_many_photos"
@@ -244,6 +254,9 @@ def generation_create(
     replayed = _submitted_batch(business, batch_key)
     if replayed is not None:
         return replayed
+    if not heartbeat.workers_alive():
+        # Nothing would run the jobs: refuse before a credit is spent.
+        raise DomainError(MSG_PAUSED, code=GenerationCode.PAUSED)
     photos = _checked_photos(category, photos)
     clearance = _check_wearer(business=business, wearer=wearer, category=category)
     # The balance is checked before any photo is decoded: decoding up to 20 large

@@ -73,6 +73,7 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
             "business": business,
             "wearers": wearers,
             "human_access": business.includes_human_models,
+            "paused": selectors.generation_paused(),
         },
     )
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ModelSnapperConfig(AppConfig):
     name = "modelsnapper"
     verbose_name = "ModelSnapper"
+
+    def ready(self) -> None:
+        from modelsnapper import tasks
+
+        tasks.register()

@@ -75,7 +75,30 @@ DEBUG = env_bool("DJANGO_DEBUG", default=DJANGO_ENV == "development")
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is required when DJANGO_ENV=production: the host names the "
+        "site answers to, comma-separated (e.g. modelsnapper.example.com)."
+    )
+
+# --- serving (manage.py serve: make run, make prod) ------------------------------
+PORT = env_int("PORT", 8000)
+BIND_HOST = env_str("BIND_HOST", "0.0.0.0" if IS_PRODUCTION else "127.0.0.1")  # noqa: S104
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)
+WORKER_PROCESSES = env_int("WORKER_PROCESSES", 1)
+SHUTDOWN_GRACE_SECONDS = env_int("SHUTDOWN_GRACE_SECONDS", 30)
+for _name, _value in {
+    "PORT": PORT,
+    "WEB_CONCURRENCY": WEB_CONCURRENCY,
+    "WORKER_PROCESSES": WORKER_PROCESSES,
+}.items():
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive integer, got {_value}.")
+
+# Links in emails. Development follows PORT; production defaults to the first host.
+SITE_URL = env_str(
+    "SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if IS_PRODUCTION else f"http://127.0.0.1:{PORT}"
+).rstrip("/")
 
 # --- database: SQLite by default, MongoDB when MONGODB_URI is set -------------
 MONGODB_URI = env_str("MONGODB_URI")
@@ -152,6 +175,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     *([] if not USE_MONGODB else ["django_mongodb_backend"]),
     "allauth",
     *ALLAUTH_APPS,
@@ -193,6 +217,8 @@ AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "modelsnapper.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files: runserver serves them in development; WhiteNoise in production.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if IS_PRODUCTION else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -369,12 +395,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ModelSnapper <no-reply@model
 
 # --- cache (rate limits) -------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# "shared" is seen by every process of a deployment (worker heartbeats, the
+# scheduler's claims): Redis, or files on this host without it.
+SHARED_CACHE_DIR = env_str("SHARED_CACHE_DIR", str(BASE_DIR / "var" / "shared-cache"))
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    _redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {"default": _redis_cache, "shared": _redis_cache}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": SHARED_CACHE_DIR,
+        },
+    }
 
 # --- background jobs (django-tasks) ----------------------------------------------------
 TASKS: dict[str, dict[str, Any]]
@@ -418,6 +452,33 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Features no page uses stay off, for this origin and anything it embeds.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "interest-cohort=(), browsing-topics=()"
+)
+# No inline script or style anywhere: every page's script and CSS are static files.
+# Images may come from the S3 bucket (short-lived presigned URLs) in production.
+_image_sources = ["'self'", "data:", "blob:"]
+if AWS_STORAGE_BUCKET_NAME:
+    _image_sources.append(
+        AWS_S3_ENDPOINT_URL or f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+    )
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _image_sources,
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Load balancers probe these over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

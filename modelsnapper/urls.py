@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from modelsnapper.health import healthz
+from modelsnapper.health import healthz, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

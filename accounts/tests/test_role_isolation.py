@@ -55,6 +55,7 @@ EVERYONE_SIGNED_IN = {"alice": 200, "bob": 200, "mia": 200, "noah": 200, "ada": 
 
 EXPECTED: dict[str, Expect] = {
     "healthz": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "readyz": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
     "accounts:landing": Expect(
         anonymous=200,
         alice=ONBOARD_OR_HOME,

@@ -15,6 +15,7 @@ from billing.models import CreditLedgerEntry
 from generations.models import Generation, GenerationStatus, RoyaltyLedger
 from generations.services import (
     MSG_REVOKED_WHILE_QUEUED,
+    STALE_RUNNING_AFTER,
     Wearer,
     generation_create,
     generation_run,
@@ -336,6 +337,33 @@ def test_stale_jobs_are_enqueued_again_and_finish(business_alice, avatar, tasks_
 
     assert set(Generation.objects.values_list("status", flat=True)) == {GenerationStatus.SUCCEEDED}
     assert credits_of(business_alice) == 0
+
+
+def test_a_job_whose_worker_died_runs_again_within_five_minutes(
+    business_alice, avatar, tasks_run_at_once
+):
+    """The scheduler sweeps every minute and takes over a job 'running' for 4 minutes;
+    a job running for 3 is still its worker's."""
+    from modelsnapper import scheduler
+
+    grant_credits(business_alice, 2)
+    died, busy = _queue(business_alice, Wearer("avatar", avatar.pk), count=2)
+    now = timezone.now()
+    Generation.objects.filter(pk=died.pk).update(
+        status=GenerationStatus.RUNNING, started_at=now - timedelta(minutes=4, seconds=1)
+    )
+    Generation.objects.filter(pk=busy.pk).update(
+        status=GenerationStatus.RUNNING, started_at=now - timedelta(minutes=3)
+    )
+
+    tasks_run_at_once()
+    scheduler.run_job("requeue_generations")
+
+    assert Generation.objects.get(pk=died.pk).status == GenerationStatus.SUCCEEDED
+    assert Generation.objects.get(pk=busy.pk).status == GenerationStatus.RUNNING
+    assert scheduler.get("requeue_generations").every + STALE_RUNNING_AFTER <= timedelta(
+        minutes=5
+    )
 
 
 def test_check_royalties_reports_a_balance_that_differs_from_the_ledger(

@@ -24,7 +24,6 @@ from generations.tests.conftest import credits_of, grant_credits, photo_upload, 
 from modelsnapper.testing import subprocess_database_env
 
 BASE_DIR = Path(django_settings.BASE_DIR)
-RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def redis_url():
 
 
 @pytest.fixture
-def rq_backend(settings, redis_url):
+def rq_backend(settings, redis_url, worker_alive):
     """TASKS points at django-tasks-rq on the test Redis; the queue starts and ends empty."""
     import django_rq
 
@@ -114,6 +113,7 @@ def _worker_env(db_path: Path | None, **extra: str) -> dict[str, str]:
         C2PA_SIGN_CERT=str(Path(django_settings.C2PA_LOCAL_DIR) / LOCAL_CHAIN_FILE),
         C2PA_SIGN_KEY=str(Path(django_settings.C2PA_LOCAL_DIR) / LOCAL_KEY_FILE),
         GENERATION_ENGINE="offline",
+        SHARED_CACHE_DIR=str(django_settings.CACHES["shared"].get("LOCATION", "")),
         **extra,
     )
     return env
@@ -137,14 +137,14 @@ def _run_worker(args: list[str], env: dict[str, str]) -> subprocess.CompletedPro
 def test_an_rqworker_process_runs_a_batch_end_to_end(
     rq_backend, redis_url, file_db, business_alice, avatar, settings
 ):
-    """A separate `manage.py rqworker --burst` process, as in production."""
+    """A separate `manage.py run_worker --burst` process (rqworker), as in production."""
     settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
     grant_credits(business_alice, 3)
     batch = _create(business_alice, Wearer("avatar", avatar.pk), count=2)  # autocommit: enqueued
     assert rq_backend.count == 2
 
     worker = _run_worker(
-        ["rqworker", "default", "--burst", "--job-class", RQ_JOB_CLASS],
+        ["run_worker", "--burst"],
         _worker_env(file_db, REDIS_URL=redis_url),
     )
 
@@ -165,10 +165,13 @@ def test_an_rqworker_process_runs_a_batch_end_to_end(
 
 @pytest.mark.sql_only(reason="django-tasks-db is the SQL-mode queue; Mongo mode runs jobs on Redis")
 def test_a_db_worker_process_runs_a_batch_end_to_end(
-    file_db, business_alice, model_mia, mia_approves_alice, settings
+    file_db, business_alice, model_mia, mia_approves_alice, settings, worker_alive
 ):
-    """django-tasks-db, the embedded default queue: `manage.py db_worker` in its own process."""
+    """django-tasks-db, the embedded default queue: `manage.py run_worker` (db_worker) in
+    its own process, beating while it runs."""
     from django_tasks_db.models import DBTaskResult
+
+    from modelsnapper import heartbeat
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
@@ -176,7 +179,11 @@ def test_a_db_worker_process_runs_a_batch_end_to_end(
     batch = _create(business_alice, Wearer("model", model_mia.pk), count=2)
     assert DBTaskResult.objects.count() == 2
 
-    _run_worker(["db_worker", "--batch", "--queue-name", "*"], _worker_env(file_db))
+    heartbeat.caches[heartbeat.SHARED_CACHE].clear()  # only the worker's own beat counts
+    _run_worker(["run_worker", "--burst"], _worker_env(file_db))
+
+    assert heartbeat.last_beat() is not None
+    assert heartbeat.last_beat()["worker"] != "test-worker"
 
     assert set(Generation.objects.filter(batch=batch).values_list("status", flat=True)) == {
         GenerationStatus.SUCCEEDED

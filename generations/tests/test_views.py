@@ -281,3 +281,51 @@ def test_an_oversized_photo_is_stopped_while_uploading(client, settings, busines
     assert response.status_code == 200
     assert "larger than" in response.content.decode()
     assert not Generation.objects.exists() and credits_of(business_alice) == 1
+
+
+@pytest.fixture
+def worker_queue(settings):
+    """Jobs go to the queue a separate worker process runs (none beats unless asked):
+    the database queue on SQL, RQ on the test Redis in Mongo mode."""
+    if not settings.USE_MONGODB:
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        yield
+        return
+    import django_rq
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    yield
+    django_rq.get_queue("default").empty()
+
+
+def test_without_a_worker_new_photos_is_paused_and_spends_nothing(
+    client, business_alice, avatar, worker_queue
+):
+    grant_credits(business_alice, 3)
+    client.force_login(business_alice)
+
+    page = client.get(reverse("generations:new")).content.decode()
+    refused = _post_new(client, f"avatar:{avatar.pk}", photos=[photo_upload(), photo_upload()])
+
+    assert 'data-testid="generation-paused"' in page
+    assert re.search(r'id="generate-button"\s+disabled', page)
+    assert refused.status_code == 200
+    assert "Generation is paused" in refused.content.decode()
+    assert credits_of(business_alice) == 3
+    assert not Generation.objects.exists()
+    assert not GenerationBatch.objects.exists()
+
+
+def test_with_a_recent_worker_heartbeat_new_photos_takes_the_batch(
+    client, business_alice, avatar, worker_queue, worker_alive
+):
+    grant_credits(business_alice, 1)
+    client.force_login(business_alice)
+
+    page = client.get(reverse("generations:new")).content.decode()
+    response = _post_new(client, f"avatar:{avatar.pk}")
+
+    assert 'data-testid="generation-paused"' not in page
+    assert response.status_code == 302
+    assert credits_of(business_alice) == 0
+    assert Generation.objects.get().status == "queued"

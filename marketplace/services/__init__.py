@@ -55,6 +55,7 @@ from marketplace.services.consent import (
     consent_reject,
     consent_request,
     consent_revoke,
+    consents_daily_sweep,
     consents_expire_due,
     consents_reconcile,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "consent_reject",
     "consent_request",
     "consent_revoke",
+    "consents_daily_sweep",
     "consents_expire_due",
     "consents_reconcile",
     "likeness_limits_set",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -466,3 +467,22 @@ def consents_expire_due(*, now: datetime | None = None) -> tuple[int, int]:
     ).values_list("pk", flat=True)
     prompted = sum(consent_prompt_renewal(consent_request_id=pk, now=now) for pk in list(soon))
     return expired, prompted
+
+
+@dataclass(frozen=True)
+class DailySweep:
+    expired: int
+    prompted: int
+    repaired: int
+
+    def __str__(self) -> str:
+        return (
+            f"expired {self.expired} consent(s), sent {self.prompted} renewal reminder(s), "
+            f"repaired {self.repaired} whitelist entr(y/ies)"
+        )
+
+
+def consents_daily_sweep(*, now: datetime | None = None) -> DailySweep:
+    """The daily consent job (the scheduler's and ``expire_consents``'s)."""
+    expired, prompted = consents_expire_due(now=now)
+    return DailySweep(expired=expired, prompted=prompted, repaired=consents_reconcile())

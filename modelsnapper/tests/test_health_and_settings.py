@@ -11,7 +11,6 @@ from django.core.management import call_command
 from accounts.models import BusinessProfile, ModelProfile, User
 from billing.models import Package
 from marketplace.models import AIAvatar
-from modelsnapper import health
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,48 +27,6 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
-
-
-@pytest.mark.django_db
-def test_healthz_answers_200_when_database_and_storage_work(client):
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "storage": "ok"}}
-
-
-@pytest.mark.django_db
-def test_healthz_answers_503_when_storage_fails(client, settings, tmp_path):
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("a file where the media folder should be")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(blocker)},
-        },
-    }
-
-    response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "storage": "error"}
-
-
-@pytest.mark.django_db
-def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
-    def broken_database() -> None:
-        # The edge: the database driver refusing, as a closed SQLite file would.
-        import sqlite3
-
-        raise sqlite3.OperationalError("unable to open database file")
-
-    monkeypatch.setitem(health.CHECKS, "database", broken_database)
-
-    response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["database"] == "error"
 
 
 def test_healthz_refuses_post(client):
@@ -129,6 +86,30 @@ def test_production_without_a_secret_key_refuses_to_start():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+def test_production_without_allowed_hosts_refuses_to_start():
+    result = run_manage("check", DJANGO_ENV="production", DJANGO_SECRET_KEY="s" * 60)
+
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS is required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_site_url_follows_port_in_development_and_the_host_in_production():
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    development = run_manage("shell", "-c", code, DJANGO_ENV="development", PORT="8123")
+    production = run_manage(
+        "shell",
+        "-c",
+        code,
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="s" * 60,
+        DJANGO_ALLOWED_HOSTS="shop.example.com,www.example.com",
+    )
+
+    assert development.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8123"
+    assert production.stdout.strip().splitlines()[-1] == "https://shop.example.com"
 
 
 def test_deploy_check_is_clean_in_production():

@@ -1,7 +1,8 @@
 """Enqueue again the generation jobs that lost their queue message or their worker.
 
-Run it from cron (e.g. every 5 minutes) beside the workers. Safe at any time: a job
-is claimed by a conditional update, so an extra delivery does nothing.
+The product's scheduler runs this every minute (``run_scheduler``); the command is
+for a one-off run. Safe at any time: a job is claimed by a conditional update, so an
+extra delivery does nothing.
 """
 
 from __future__ import annotations

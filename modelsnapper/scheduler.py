@@ -1,0 +1,98 @@
+"""The product's own scheduler: periodic jobs, no cron to set up.
+
+Apps register their periodic work when ready (``register``); ``manage.py
+run_scheduler`` calls ``tick`` every few seconds, and each job that is due is put on
+the task queue (RQ with ``REDIS_URL``, the database queue otherwise) for a worker to
+run. Time is cut into slots of the job's period; a slot is claimed with an atomic
+``add`` in the shared cache, so a second scheduler (or a restarted one) never runs
+the same slot twice. Every registered job is safe to run twice anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import caches
+from django.utils import timezone
+
+from modelsnapper.heartbeat import SHARED_CACHE
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every: timedelta
+    run: Callable[[], object]
+    # Where in its period the job fires (e.g. the daily expiry at 03:00 UTC).
+    offset: timedelta = timedelta()
+
+    def slot(self, now: datetime) -> int:
+        return int((now.timestamp() - self.offset.total_seconds()) // self.every.total_seconds())
+
+
+_jobs: dict[str, PeriodicJob] = {}
+JobEnqueuer = Callable[[str], None]
+_enqueuer: list[JobEnqueuer] = []
+
+
+def register(
+    name: str, *, every: timedelta, run: Callable[[], object], offset: timedelta = timedelta()
+) -> None:
+    if every <= timedelta():
+        raise ValueError(f"periodic job {name!r} needs a positive period")
+    _jobs[name] = PeriodicJob(name=name, every=every, run=run, offset=offset)
+
+
+def jobs() -> list[PeriodicJob]:
+    return sorted(_jobs.values(), key=lambda job: job.name)
+
+
+def get(name: str) -> PeriodicJob:
+    try:
+        return _jobs[name]
+    except KeyError:
+        raise LookupError(f"no periodic job named {name!r} is registered") from None
+
+
+def register_enqueuer(enqueuer: JobEnqueuer) -> None:
+    """Called by ``modelsnapper.tasks``: due jobs go to its task."""
+    _enqueuer[:] = [enqueuer]
+
+
+def _claim(job: PeriodicJob, now: datetime) -> bool:
+    key = f"scheduler:{job.name}:{job.slot(now)}"
+    timeout = int(job.every.total_seconds() * 2) + 60
+    return bool(caches[SHARED_CACHE].add(key, now.isoformat(), timeout=timeout))
+
+
+def tick(*, now: datetime | None = None) -> list[str]:
+    """Enqueue every job whose current slot nobody has claimed; return their names."""
+    now = now or timezone.now()
+    (enqueue,) = _enqueuer
+    started = []
+    for job in jobs():
+        if not _claim(job, now):
+            continue
+        try:
+            enqueue(job.name)
+        except Exception:
+            # The slot stays claimed: the job runs at its next slot (all are sweeps).
+            logger.exception("scheduler: could not enqueue %s", job.name)
+            continue
+        logger.info("scheduler: enqueued %s", job.name)
+        started.append(job.name)
+    return started
+
+
+def run_job(name: str) -> str:
+    """What the worker runs for a due job."""
+    result = get(name).run()
+    logger.info("periodic job %s: %s", name, result)
+    return str(result)

@@ -1,0 +1,107 @@
+"""The product's own scheduler: due jobs go to the task queue once per slot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from modelsnapper import scheduler
+from modelsnapper.tasks import run_periodic_job
+
+NOON = datetime(2027, 3, 1, 12, 0, 30, tzinfo=UTC)
+
+
+def _enqueued_names(held) -> list[str]:
+    return [
+        result.args[0]
+        for result in held.results
+        if result.task.func is run_periodic_job.func
+    ]
+
+
+def test_the_product_registers_its_periodic_jobs():
+    jobs = {job.name: job for job in scheduler.jobs()}
+
+    assert jobs["requeue_generations"].every == timedelta(minutes=1)
+    assert jobs["expire_consents"].every == timedelta(days=1)
+    assert jobs["expire_consents"].offset == timedelta(hours=3)
+
+
+@pytest.mark.django_db
+def test_a_due_job_is_enqueued_once_per_slot_however_many_ticks(tasks_held):
+    first = scheduler.tick(now=NOON)
+    again = scheduler.tick(now=NOON + timedelta(seconds=20))
+    next_minute = scheduler.tick(now=NOON + timedelta(seconds=40))
+
+    assert sorted(first) == ["expire_consents", "requeue_generations"]
+    assert again == []
+    assert next_minute == ["requeue_generations"]
+    assert sorted(_enqueued_names(tasks_held)) == [
+        "expire_consents",
+        "requeue_generations",
+        "requeue_generations",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_daily_job_fires_once_a_day_at_three_utc(tasks_held):
+    before_three = datetime(2027, 3, 2, 2, 59, tzinfo=UTC)
+    after_three = datetime(2027, 3, 2, 3, 0, 5, tzinfo=UTC)
+    scheduler.tick(now=before_three)
+
+    assert "expire_consents" in scheduler.tick(now=after_three)
+    assert "expire_consents" not in scheduler.tick(now=after_three + timedelta(hours=23))
+    assert "expire_consents" in scheduler.tick(now=after_three + timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_a_second_scheduler_does_not_enqueue_the_same_slot(tasks_held):
+    """Two schedulers share the claim in the shared cache (Redis, or this host's files)."""
+    from django.core.cache import caches
+
+    scheduler.tick(now=NOON)
+    caches["shared"].close()  # as another process would, with its own connection
+
+    assert scheduler.tick(now=NOON) == []
+
+
+@pytest.mark.django_db
+def test_a_queue_that_is_down_is_logged_and_the_tick_goes_on(monkeypatch, caplog):
+    calls = []
+
+    def broken(name: str) -> None:
+        calls.append(name)
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(scheduler, "_enqueuer", [broken])
+
+    assert scheduler.tick(now=NOON) == []
+    assert sorted(calls) == ["expire_consents", "requeue_generations"]
+    assert "could not enqueue" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_worker_runs_the_registered_job(monkeypatch):
+    ran = []
+    scheduler.register("test_job", every=timedelta(hours=1), run=lambda: ran.append(1) or 7)
+    try:
+        assert run_periodic_job.call("test_job") == "7"
+    finally:
+        scheduler._jobs.pop("test_job")
+    assert ran == [1]
+
+
+def test_an_unknown_job_name_is_refused():
+    with pytest.raises(LookupError, match="no periodic job named 'nope'"):
+        scheduler.run_job("nope")
+
+
+@pytest.mark.django_db
+def test_run_scheduler_once_enqueues_what_is_due(tasks_held, capsys):
+    call_command("run_scheduler", "--once")
+
+    out = capsys.readouterr().out
+    assert "Scheduler: enqueued requeue_generations" in out
+    assert "requeue_generations" in _enqueued_names(tasks_held)
