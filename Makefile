@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-run run worker test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark clean
+.PHONY: install install-run run prod worker scheduler test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark clean
 
 RUN_STAMP := $(VENV)/.installed-run
 
@@ -33,21 +33,29 @@ migrate: install-run
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Serves on 127.0.0.1:$(PORT) with the task worker beside it; Ctrl-C stops both.
+# Development: serves on 127.0.0.1:$(PORT) with a task worker and the scheduler beside
+# it, supervised (a worker that dies is started again); Ctrl-C stops all of them.
+# SITE_URL (links in emails) follows PORT unless set.
 run: seed
 	@$(BIN)/python manage.py ensure_local_signer
-	@echo "Starting the task worker and the web server on http://127.0.0.1:$(PORT)/"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/python manage.py db_worker --queue-name '*' & \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/python manage.py serve
 
-# One task worker: RQ when REDIS_URL is set (run N of these at scale), else the database queue.
+# Production: runtime requirements only, static files collected (hashed, gzip and
+# Brotli), migrations, then gunicorn (WEB_CONCURRENCY workers on PORT), WORKER_PROCESSES
+# task workers and the scheduler, supervised. Needs DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS (README: Production).
+prod: install-run
+	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_ENV=production $(BIN)/python manage.py migrate --noinput
+	DJANGO_ENV=production PORT=$(PORT) $(BIN)/python manage.py serve --production
+
+# One task worker with a heartbeat: RQ when REDIS_URL is set (run N of these at scale),
+# else the database queue. The scheduler: one per deployment.
 worker: install-run
-	@if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/python manage.py rqworker default --with-scheduler --job-class django_tasks_rq.backend.Job; \
-	else \
-	  $(BIN)/python manage.py db_worker --queue-name '*'; \
-	fi
+	$(BIN)/python manage.py run_worker
+
+scheduler: install-run
+	$(BIN)/python manage.py run_scheduler
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -274,12 +274,22 @@ def browser_page(live_server):
         )
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Every page a browser test visits is also checked against the CSP header:
+        # Chromium reports each blocked inline script or style on the console.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         try:
             yield page
         finally:
             context.close()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.fixture

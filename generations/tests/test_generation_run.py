@@ -361,9 +361,7 @@ def test_a_job_whose_worker_died_runs_again_within_five_minutes(
 
     assert Generation.objects.get(pk=died.pk).status == GenerationStatus.SUCCEEDED
     assert Generation.objects.get(pk=busy.pk).status == GenerationStatus.RUNNING
-    assert scheduler.get("requeue_generations").every + STALE_RUNNING_AFTER <= timedelta(
-        minutes=5
-    )
+    assert scheduler.get("requeue_generations").every + STALE_RUNNING_AFTER <= timedelta(minutes=5)
 
 
 def test_check_royalties_reports_a_balance_that_differs_from_the_ledger(

@@ -14,11 +14,7 @@ NOON = datetime(2027, 3, 1, 12, 0, 30, tzinfo=UTC)
 
 
 def _enqueued_names(held) -> list[str]:
-    return [
-        result.args[0]
-        for result in held.results
-        if result.task.func is run_periodic_job.func
-    ]
+    return [result.args[0] for result in held.results if result.task.func is run_periodic_job.func]
 
 
 def test_the_product_registers_its_periodic_jobs():
@@ -99,9 +95,9 @@ def test_an_unknown_job_name_is_refused():
 
 
 @pytest.mark.django_db
-def test_run_scheduler_once_enqueues_what_is_due(tasks_held, capsys):
+def test_run_scheduler_once_enqueues_what_is_due(tasks_held, capsys, caplog):
     call_command("run_scheduler", "--once")
 
-    out = capsys.readouterr().out
-    assert "Scheduler: enqueued requeue_generations" in out
+    assert "requeue_generations every 1 min" in capsys.readouterr().out
+    assert "scheduler: enqueued requeue_generations" in caplog.text
     assert "requeue_generations" in _enqueued_names(tasks_held)

@@ -27,11 +27,12 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        names = ", ".join(f"{job.name} every {job.every}" for job in scheduler.jobs())
+        names = ", ".join(
+            f"{job.name} every {job.every.total_seconds() / 60:g} min" for job in scheduler.jobs()
+        )
         self.stdout.write(f"Scheduler: {names}")
         while running[0]:
-            for name in scheduler.tick():
-                self.stdout.write(f"Scheduler: enqueued {name}")
+            scheduler.tick()  # logs each job it enqueues
             if options["once"]:
                 return
             deadline = time.monotonic() + options["every"]

@@ -43,6 +43,7 @@ class Child:
         # Its own session: Ctrl-C in the terminal reaches only the supervisor, which
         # then sends each child one SIGTERM (a second signal would cut a job short).
         self.process = subprocess.Popen(self.argv, start_new_session=True)  # noqa: S603
+        print(f"Started the {self.name} (pid {self.process.pid}).", flush=True)
 
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -116,6 +117,8 @@ class Command(BaseCommand):
                 f"--bind={settings.BIND_HOST}:{settings.PORT}",
                 "--graceful-timeout=30",
                 "--access-logfile=-",
+                # Gunicorn 27's admin socket (~/.gunicorn): nothing here uses it.
+                "--no-control-socket",
             ]
         else:
             web = [*manage, "runserver", f"127.0.0.1:{settings.PORT}"]
