@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+
+from modelsnapper.emails import build_email
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def notify_on_commit(template: str, *, to: Iterable[str], **context: Any) -> Non
 
     def send() -> None:
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            build_email(subject, body, recipients).send()
         except Exception:
             logger.exception("consent email %s to %s failed", template, recipients)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle\s*=", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 def _templates() -> list[Path]:
@@ -21,7 +22,7 @@ def test_no_template_has_inline_script_or_style():
     offenders = [
         f"{path.relative_to(ROOT)}: {match.group(0)}"
         for path in _templates()
-        for pattern in (INLINE_SCRIPT, INLINE_STYLE)
+        for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER)
         for match in pattern.finditer(path.read_text())
     ]
 
@@ -34,6 +35,8 @@ def test_the_scan_finds_what_it_looks_for():
     assert not INLINE_SCRIPT.search('<script src="/static/js/app.js" defer></script>')
     assert INLINE_STYLE.search('<td style="width: 2px">')
     assert INLINE_STYLE.search("<style>.a{}</style>")
+    assert INLINE_HANDLER.search("<form onsubmit=\"return confirm('Sure?')\">")
+    assert not INLINE_HANDLER.search('<form data-submit-once data-confirm="Sure?">')
 
 
 def test_every_html_response_carries_the_policy_and_the_other_headers(client):

@@ -16,6 +16,13 @@
     });
   });
 
+  // <form data-confirm="Delete this photo?">: asks first; Cancel sends nothing.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+
   // <div class="progress" data-percent="40"><span></span></div>: the bar's width.
   function showProgress(bar, percent) {
     var fill = bar.querySelector("span");
