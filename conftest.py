@@ -199,6 +199,18 @@ def _certificates_on_the_real_clock(monkeypatch):
     yield
 
 
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 server on loopback (the network edge): its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture
 def password() -> str:
     return "correct-horse-battery-staple-42"

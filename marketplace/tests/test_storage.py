@@ -77,17 +77,6 @@ def test_variant_sits_beside_the_original():
 # --- S3 through moto's server --------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto_s3():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def s3_settings(settings, moto_s3, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
