@@ -101,3 +101,19 @@ def test_run_scheduler_once_enqueues_what_is_due(tasks_held, capsys, caplog):
     assert "requeue_generations every 1 min" in capsys.readouterr().out
     assert "scheduler: enqueued requeue_generations" in caplog.text
     assert "requeue_generations" in _enqueued_names(tasks_held)
+
+
+def test_the_scheduler_outlives_a_cache_outage(monkeypatch, caplog):
+    calls = []
+
+    def down(**kwargs):
+        calls.append(1)
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(scheduler, "tick", down)
+    monkeypatch.setattr(scheduler, "TICK_SECONDS", 0.01)
+
+    call_command("run_scheduler", "--once")
+
+    assert calls == [1]
+    assert "scheduler: tick failed" in caplog.text

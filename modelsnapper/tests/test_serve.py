@@ -181,3 +181,29 @@ def test_prod_refuses_to_start_without_a_secret_key(tmp_path):
 
     assert result.returncode == 2
     assert "DJANGO_SECRET_KEY is required" in result.stderr
+
+
+@pytest.mark.production
+def test_a_worker_that_keeps_dying_stops_everything_with_a_message(file_db, tmp_path):
+    """make run's supervisor: the worker cannot reach its queue (nothing listens on
+    port 1), exits at once, is started again, and after 5 exits in a minute the
+    supervisor stops the web server too and says why."""
+    env = _production_env(
+        tmp_path, file_db, DJANGO_ENV="development", REDIS_URL="redis://127.0.0.1:1/0"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    started = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", result.stdout)]
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "The task worker 1 exited 5 times within 60 s" in result.stderr
+    assert result.stderr.count("The task worker 1 exited (1): starting it again.") == 4
+    assert not [pid for pid in started if _alive(pid)]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from types import FrameType
@@ -10,6 +11,8 @@ from types import FrameType
 from django.core.management.base import BaseCommand, CommandParser
 
 from modelsnapper import scheduler
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -32,7 +35,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Scheduler: {names}")
         while running[0]:
-            scheduler.tick()  # logs each job it enqueues
+            try:
+                scheduler.tick()  # logs each job it enqueues
+            except Exception:  # Redis away for a moment: try again next tick
+                logger.exception("scheduler: tick failed")
             if options["once"]:
                 return
             deadline = time.monotonic() + options["every"]
