@@ -151,7 +151,7 @@ def test_an_rqworker_process_runs_a_batch_end_to_end(
     statuses = list(Generation.objects.filter(batch=batch).values_list("status", "error_message"))
     # A job that raised in the worker leaves its row queued: show why, not only that.
     failed = [
-        rq_backend.fetch_job(job_id).exc_info
+        getattr(rq_backend.fetch_job(job_id).latest_result(), "exc_string", None)
         for job_id in rq_backend.failed_job_registry.get_job_ids()
     ]
     assert statuses == [(GenerationStatus.SUCCEEDED, "")] * 2, (
