@@ -50,7 +50,7 @@ from generations.queue import enqueue_generations
 from marketplace.hooks import LikenessEnded
 from marketplace.models import AIAvatar, ConsentEventType
 from marketplace.selectors import active_consent, consent_allows_category, model_reference_image_key
-from marketplace.services import likeness_use_event_record
+from marketplace.services import is_avatar_key, likeness_use_event_record
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory, garment_labels
@@ -197,7 +197,7 @@ def _check_wearer(*, business: BusinessProfile, wearer: Wearer, category: str) -
 
     if wearer.kind == "avatar":
         avatar = AIAvatar.objects.filter(pk=wearer.id, is_active=True).first()
-        if avatar is None:
+        if avatar is None or not is_avatar_key(avatar.s3_url):
             raise DomainError(MSG_WEARER_UNAVAILABLE, code=GenerationCode.WEARER)
         return _Clearance(model_type=ModelType.AI_AVATAR, avatar=avatar)
     clearance = _check_human_model(business=business, model_user_id=wearer.id, category=category)
@@ -559,6 +559,9 @@ def _wearer_jpeg(generation: Generation) -> bytes:
     key: str | None
     if generation.model_type == ModelType.AI_AVATAR:
         key = generation.avatar.s3_url if generation.avatar else ""
+        if not is_avatar_key(key):
+            # Only an uploaded avatar image: never another stored file (a model's likeness).
+            raise DomainError(MSG_AVATAR_INACTIVE, code=GenerationCode.AVATAR_INACTIVE)
     else:
         key = model_reference_image_key(model_user_id=generation.model_id)
     if not key:
