@@ -74,6 +74,9 @@ ERR_REASON = "Give a reason for the adjustment."
 ERR_DELTA = "Enter a non-zero number of credits."
 # The largest single admin adjustment, either way (keeps balances far from overflow).
 MAX_ADJUSTMENT = 1_000_000
+# Admin package form bounds: far above any real package, far below a column overflow.
+MAX_PACKAGE_CREDITS = 100_000
+MAX_PACKAGE_PRICE = Decimal("100000.00")
 ERR_DELTA_LARGE = f"Adjust by at most {MAX_ADJUSTMENT:,} credits at a time."
 ERR_PAYMENTS_OFF = "Purchases are not configured on this site yet."
 ERR_PACKAGE_UNAVAILABLE = "This package is not available."
@@ -520,6 +523,27 @@ def _record_checkout(
             record.url = session.url
             CheckoutSession.objects.filter(pk=record.pk).update(url=record.url)
         return record
+
+
+def package_price_refusal(*, price_id: str) -> str:
+    """Why a package must not be saved with this Stripe price ("" when it may).
+
+    Only what can never work is refused: a recurring price (our Checkout is a one-time
+    payment, so every buyer would fail). A missing or archived price, or Stripe being
+    down, is a warning after the save (``package_price_problem``).
+    """
+    if not stripe_gateway.payments_enabled() or not price_id:
+        return ""
+    try:
+        price = stripe_gateway.price_retrieve(price_id=price_id)
+    except stripe_gateway.StripeGatewayError:
+        return ""
+    if price.recurring:
+        return (
+            f"Stripe price {price_id!r} is recurring (a subscription). Packages are bought "
+            "once: create a one-time price in Stripe and use its id."
+        )
+    return ""
 
 
 def package_price_problem(*, package: Package) -> str:

@@ -55,6 +55,7 @@ class StripeObjectInvalid(StripeGatewayError, ValueError):
 class PriceInfo:
     id: str
     active: bool
+    recurring: bool = False  # a subscription price: Checkout in payment mode refuses it
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,11 @@ def event_object(payload: dict[str, Any]) -> dict[str, Any]:
 
 def parse_price(obj: dict[str, Any]) -> PriceInfo:
     # As before the typed gateway: a price is on sale unless Stripe says otherwise.
-    return PriceInfo(id=_required_id(obj, "Price"), active=bool(obj.get("active", True)))
+    return PriceInfo(
+        id=_required_id(obj, "Price"),
+        active=bool(obj.get("active", True)),
+        recurring=obj.get("type") == "recurring" or isinstance(obj.get("recurring"), dict),
+    )
 
 
 def parse_checkout_session(obj: dict[str, Any]) -> CheckoutSessionInfo:
