@@ -47,6 +47,7 @@ from django.utils import timezone
 from accounts.models import BusinessProfile, SubscriptionStatus, User
 from billing import stripe_gateway
 from billing.models import (
+    PAYMENT_FAILED,
     CheckoutSession,
     CheckoutStatus,
     CreditLedgerEntry,
@@ -609,8 +610,13 @@ def checkout_fulfil(*, session: stripe_gateway.CheckoutSessionInfo) -> CheckoutS
     record = _record_for_session(session)
     if record is None:
         return None
+    # A failed async payment stays failed: a redelivered "completed" (unpaid) must not
+    # turn it back into "pending".
+    keeps_failure = record.payment_status == PAYMENT_FAILED and not session.is_paid
     CheckoutSession.objects.filter(pk=record.pk).update(
-        payment_status=session.payment_status or record.payment_status,
+        payment_status=PAYMENT_FAILED
+        if keeps_failure
+        else (session.payment_status or record.payment_status),
         payment_intent_id=session.payment_intent_id or record.payment_intent_id,
         amount_total=(
             session.amount_total if session.amount_total is not None else record.amount_total
@@ -642,8 +648,10 @@ def checkout_sync(*, record: CheckoutSession) -> CheckoutSession:
     if (
         record.is_fulfilled
         or record.status == CheckoutStatus.EXPIRED
+        or record.payment_failed
         or not stripe_gateway.payments_enabled()
     ):
+        # Settled one way or the other: nothing to ask Stripe on every reload.
         return record
     try:
         session = stripe_gateway.checkout_session_retrieve(session_id=record.stripe_session_id)
@@ -764,6 +772,17 @@ def _on_checkout_paid(obj: dict[str, Any], event: StripeEvent) -> None:
     # the session; the credits come with async_payment_succeeded.
     if checkout_fulfil(session=stripe_gateway.parse_checkout_session(obj)) is None:
         raise EventIgnored("Not a checkout session of ours.")
+
+
+def _on_checkout_payment_failed(obj: dict[str, Any], event: StripeEvent) -> None:
+    """async_payment_failed: no credits, and the success page stops waiting."""
+    session = stripe_gateway.parse_checkout_session(obj)
+    record = CheckoutSession.objects.filter(stripe_session_id=session.id).first()
+    if record is None:
+        raise EventIgnored("Not a checkout session of ours.")
+    CheckoutSession.objects.filter(pk=record.pk, fulfilled_at__isnull=True).update(
+        status=session.status or record.status, payment_status=PAYMENT_FAILED
+    )
 
 
 def _on_checkout_closed(obj: dict[str, Any], event: StripeEvent) -> None:
@@ -935,7 +954,7 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
     "checkout.session.completed": _on_checkout_paid,
     "checkout.session.async_payment_succeeded": _on_checkout_paid,
-    "checkout.session.async_payment_failed": _on_checkout_closed,
+    "checkout.session.async_payment_failed": _on_checkout_payment_failed,
     "checkout.session.expired": _on_checkout_closed,
     "invoice.created": _on_invoice,
     "invoice.finalized": _on_invoice,
