@@ -53,10 +53,10 @@ from marketplace.selectors import active_consent, consent_allows_category, model
 from marketplace.services import is_avatar_key, likeness_use_event_record
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
-from modelsnapper.text import clean_prose
 from modelsnapper.garments import GarmentCategory, garment_labels
 from modelsnapper.images import process_image_upload
 from modelsnapper.storage import delete_private, read_private, save_private
+from modelsnapper.text import clean_prose
 
 logger = logging.getLogger(__name__)
 

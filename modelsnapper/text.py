@@ -49,7 +49,8 @@ MSG_TOO_SHORT = "The {label} needs at least {minimum} visible characters (you ty
 def _is_visible(char: str) -> bool:
     if char.isspace() or char in _BLANK_CHARACTERS:
         return False
-    return not unicodedata.category(char).startswith("M")
+    # Marks (M*) combine with the letter before; C* (controls, format, unassigned) show nothing.
+    return unicodedata.category(char)[0] not in "MC"
 
 
 def visible_length(value: str) -> int:
