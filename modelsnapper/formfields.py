@@ -13,8 +13,8 @@ from typing import Any
 
 from django import forms
 
-_INTEGER_RE = re.compile(r"[+-]?[0-9]{1,18}")
-_DECIMAL_RE = re.compile(r"[+-]?[0-9]{1,18}(\.[0-9]{1,18})?")
+_INTEGER_RE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_RE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 MSG_ASCII = "Enter a number with the digits 0-9 only."
 
 
