@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-run run prod worker scheduler test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark clean
+.PHONY: install install-run run prod worker scheduler test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark audit clean
 
 RUN_STAMP := $(VENV)/.installed-run
 
@@ -87,6 +87,10 @@ check-mongo-queries: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Known vulnerabilities of the installed pins (pip-audit); says so when its service is unreachable.
+audit: install
+	scripts/audit
 
 benchmark: install
 	$(BIN)/python manage.py benchmark

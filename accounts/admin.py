@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.forms import RateLimitedAdminLoginForm
 from accounts.models import BusinessProfile, ModelProfile, User
+
+# /admin/login/ shares allauth's failed-login limits (see the form).
+admin.site.login_form = RateLimitedAdminLoginForm
 
 
 @admin.register(User)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm
 from allauth.socialaccount.forms import SignupForm as SocialSignupForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import Role
 from accounts.services import MAX_NAME_LENGTH
@@ -38,3 +41,28 @@ class OnboardingForm(forms.Form):
         else:
             self.fields["name"].label = "Display name"
             self.fields["name"].help_text = "Shown to businesses in the model directory."
+
+
+MSG_ADMIN_TOO_MANY = "Too many failed sign-in attempts. Try again in a few minutes."
+
+
+class RateLimitedAdminLoginForm(AdminAuthenticationForm):
+    """The admin sign-in, authenticated through allauth's adapter so it shares the
+    ``login_failed`` limits of /accounts/login/ (per IP and per email): without it,
+    /admin/login/ accepted any number of guesses."""
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            try:
+                self.user_cache = get_adapter(self.request).authenticate(
+                    self.request, email=email, password=password
+                )
+            except ValidationError:
+                # allauth refuses before checking the password: the right one too.
+                raise ValidationError(MSG_ADMIN_TOO_MANY, code="too_many") from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

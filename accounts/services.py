@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
 from modelsnapper.errors import DomainError
+from modelsnapper.text import clean_name
 
 SIGNUP_ROLES = (Role.BUSINESS, Role.MODEL)
 ERR_ROLE_NOT_ALLOWED = "Choose Business or Model."
@@ -39,14 +40,12 @@ def user_link_clerk(*, user: User, clerk_id: str) -> None:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise DomainError(ERR_NAME_REQUIRED, code=AccountsCode.NAME, field="name")
-    if len(name) > MAX_NAME_LENGTH:
-        raise DomainError(
-            f"Use at most {MAX_NAME_LENGTH} characters.", code=AccountsCode.NAME, field="name"
-        )
-    return name
+    # NFKC, no hidden or control characters, not blank once rendered (modelsnapper.text):
+    # a business name is what a model reads before approving it.
+    try:
+        return clean_name(name, label="name", field="name", max_length=MAX_NAME_LENGTH)
+    except DomainError as error:
+        raise DomainError(error.message, code=AccountsCode.NAME, field="name") from None
 
 
 def profile_onboard(*, user: User, name: str) -> BusinessProfile | ModelProfile:

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 
 from accounts.permissions import AuthenticatedRequest
 from billing import services
-from billing.forms import AdjustCreditsForm
+from billing.forms import AdjustCreditsForm, PackageAdminForm
 from billing.models import (
     BusinessCredits,
     CheckoutSession,
@@ -38,6 +38,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Package)
 class PackageAdmin(admin.ModelAdmin):
+    form = PackageAdminForm
     list_display = [
         "name",
         "ai_credits_granted",

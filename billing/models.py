@@ -179,6 +179,11 @@ class CheckoutStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+# Our own paymentStatus after checkout.session.async_payment_failed (Stripe's session
+# keeps "unpaid", which looks like "still pending"): the purchase is over, unpaid.
+PAYMENT_FAILED = "failed"
+
+
 class CheckoutSession(models.Model):
     """A purchase started from the packages page; the credits are a snapshot so a
     later package edit never changes what an earlier purchase grants."""
@@ -223,6 +228,10 @@ class CheckoutSession(models.Model):
     @property
     def is_fulfilled(self) -> bool:
         return self.fulfilled_at is not None
+
+    @property
+    def payment_failed(self) -> bool:
+        return self.payment_status == PAYMENT_FAILED and self.fulfilled_at is None
 
 
 class EventState(models.TextChoices):

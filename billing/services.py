@@ -47,6 +47,7 @@ from django.utils import timezone
 from accounts.models import BusinessProfile, SubscriptionStatus, User
 from billing import stripe_gateway
 from billing.models import (
+    PAYMENT_FAILED,
     CheckoutSession,
     CheckoutStatus,
     CreditLedgerEntry,
@@ -74,6 +75,9 @@ ERR_REASON = "Give a reason for the adjustment."
 ERR_DELTA = "Enter a non-zero number of credits."
 # The largest single admin adjustment, either way (keeps balances far from overflow).
 MAX_ADJUSTMENT = 1_000_000
+# Admin package form bounds: far above any real package, far below a column overflow.
+MAX_PACKAGE_CREDITS = 100_000
+MAX_PACKAGE_PRICE = Decimal("100000.00")
 ERR_DELTA_LARGE = f"Adjust by at most {MAX_ADJUSTMENT:,} credits at a time."
 ERR_PAYMENTS_OFF = "Purchases are not configured on this site yet."
 ERR_PACKAGE_UNAVAILABLE = "This package is not available."
@@ -522,6 +526,27 @@ def _record_checkout(
         return record
 
 
+def package_price_refusal(*, price_id: str) -> str:
+    """Why a package must not be saved with this Stripe price ("" when it may).
+
+    Only what can never work is refused: a recurring price (our Checkout is a one-time
+    payment, so every buyer would fail). A missing or archived price, or Stripe being
+    down, is a warning after the save (``package_price_problem``).
+    """
+    if not stripe_gateway.payments_enabled() or not price_id:
+        return ""
+    try:
+        price = stripe_gateway.price_retrieve(price_id=price_id)
+    except stripe_gateway.StripeGatewayError:
+        return ""
+    if price.recurring:
+        return (
+            f"Stripe price {price_id!r} is recurring (a subscription). Packages are bought "
+            "once: create a one-time price in Stripe and use its id."
+        )
+    return ""
+
+
 def package_price_problem(*, package: Package) -> str:
     """Why buyers would be refused this package's Stripe price ("" when it is fine
     or payments are off)."""
@@ -585,8 +610,13 @@ def checkout_fulfil(*, session: stripe_gateway.CheckoutSessionInfo) -> CheckoutS
     record = _record_for_session(session)
     if record is None:
         return None
+    # A failed async payment stays failed: a redelivered "completed" (unpaid) must not
+    # turn it back into "pending".
+    keeps_failure = record.payment_status == PAYMENT_FAILED and not session.is_paid
     CheckoutSession.objects.filter(pk=record.pk).update(
-        payment_status=session.payment_status or record.payment_status,
+        payment_status=PAYMENT_FAILED
+        if keeps_failure
+        else (session.payment_status or record.payment_status),
         payment_intent_id=session.payment_intent_id or record.payment_intent_id,
         amount_total=(
             session.amount_total if session.amount_total is not None else record.amount_total
@@ -618,8 +648,10 @@ def checkout_sync(*, record: CheckoutSession) -> CheckoutSession:
     if (
         record.is_fulfilled
         or record.status == CheckoutStatus.EXPIRED
+        or record.payment_failed
         or not stripe_gateway.payments_enabled()
     ):
+        # Settled one way or the other: nothing to ask Stripe on every reload.
         return record
     try:
         session = stripe_gateway.checkout_session_retrieve(session_id=record.stripe_session_id)
@@ -740,6 +772,17 @@ def _on_checkout_paid(obj: dict[str, Any], event: StripeEvent) -> None:
     # the session; the credits come with async_payment_succeeded.
     if checkout_fulfil(session=stripe_gateway.parse_checkout_session(obj)) is None:
         raise EventIgnored("Not a checkout session of ours.")
+
+
+def _on_checkout_payment_failed(obj: dict[str, Any], event: StripeEvent) -> None:
+    """async_payment_failed: no credits, and the success page stops waiting."""
+    session = stripe_gateway.parse_checkout_session(obj)
+    record = CheckoutSession.objects.filter(stripe_session_id=session.id).first()
+    if record is None:
+        raise EventIgnored("Not a checkout session of ours.")
+    CheckoutSession.objects.filter(pk=record.pk, fulfilled_at__isnull=True).update(
+        status=session.status or record.status, payment_status=PAYMENT_FAILED
+    )
 
 
 def _on_checkout_closed(obj: dict[str, Any], event: StripeEvent) -> None:
@@ -911,7 +954,7 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
     "checkout.session.completed": _on_checkout_paid,
     "checkout.session.async_payment_succeeded": _on_checkout_paid,
-    "checkout.session.async_payment_failed": _on_checkout_closed,
+    "checkout.session.async_payment_failed": _on_checkout_payment_failed,
     "checkout.session.expired": _on_checkout_closed,
     "invoice.created": _on_invoice,
     "invoice.finalized": _on_invoice,

@@ -55,6 +55,7 @@ class StripeObjectInvalid(StripeGatewayError, ValueError):
 class PriceInfo:
     id: str
     active: bool
+    recurring: bool = False  # a subscription price: Checkout in payment mode refuses it
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,11 @@ def event_object(payload: dict[str, Any]) -> dict[str, Any]:
 
 def parse_price(obj: dict[str, Any]) -> PriceInfo:
     # As before the typed gateway: a price is on sale unless Stripe says otherwise.
-    return PriceInfo(id=_required_id(obj, "Price"), active=bool(obj.get("active", True)))
+    return PriceInfo(
+        id=_required_id(obj, "Price"),
+        active=bool(obj.get("active", True)),
+        recurring=obj.get("type") == "recurring" or isinstance(obj.get("recurring"), dict),
+    )
 
 
 def parse_checkout_session(obj: dict[str, Any]) -> CheckoutSessionInfo:
@@ -366,6 +371,44 @@ def portal_session_create(*, customer_id: str, return_url: str) -> str:
     return str(session["url"])
 
 
+# Deeper than any Stripe event (a dozen levels), well under MongoDB's limit of 100.
+MAX_EVENT_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when ``value`` nests deeper than ``limit`` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+# The parser each handled event type's object must pass before the event is stored:
+# a signed body we could never apply is refused (400) instead of failing for days.
+_EVENT_PARSERS: tuple[tuple[str, Callable[[dict[str, Any]], object]], ...] = (
+    ("checkout.session.", parse_checkout_session),
+    ("invoice.", parse_invoice),
+    ("charge.dispute.", parse_dispute),
+    ("charge.", parse_charge),
+)
+
+
+def _check_event_object(event_type: str, obj: dict[str, Any]) -> None:
+    for prefix, parse in _EVENT_PARSERS:
+        if event_type.startswith(prefix):
+            try:
+                parse(obj)
+            except (StripeObjectInvalid, TypeError, ValueError, AttributeError) as exc:
+                raise WebhookInvalid(f"The {prefix[:-1]} object is malformed: {exc}") from None
+            return
+
+
 def webhook_parse(*, payload: bytes, signature: str | None) -> EventInfo:
     """Verifies ``Stripe-Signature`` against STRIPE_WEBHOOK_SECRET (HMAC-SHA256 of
     ``"<t>.<body>"``, at most WEBHOOK_TOLERANCE_SECONDS old) and returns the event."""
@@ -382,8 +425,14 @@ def webhook_parse(*, payload: bytes, signature: str | None) -> EventInfo:
         raise WebhookInvalid("The body is not UTF-8.") from None
     try:
         event = json.loads(payload)
+    except RecursionError:
+        raise WebhookInvalid("The body nests too deeply.") from None
     except ValueError:
         raise WebhookInvalid("The body is not JSON.") from None
+    if _depth_exceeds(event, MAX_EVENT_DEPTH):
+        # Stripe's events nest a dozen levels; deeper cannot be Stripe's and would
+        # break the handlers and MongoDB's 100-level document limit.
+        raise WebhookInvalid("The body nests too deeply.")
     if (
         not isinstance(event, dict)
         or not isinstance(event.get("id"), str)
@@ -392,6 +441,7 @@ def webhook_parse(*, payload: bytes, signature: str | None) -> EventInfo:
         or not isinstance(event["data"].get("object"), dict)
     ):
         raise WebhookInvalid("The body is not a Stripe event.")
+    _check_event_object(event["type"], event["data"]["object"])
     return EventInfo(
         id=event["id"],
         type=event["type"][:100],

@@ -16,8 +16,12 @@ from accounts.selectors import business_profile_for
 from billing import selectors, services, stripe_gateway
 from billing.models import CheckoutSession, Invoice
 from modelsnapper.errors import DomainError
+from modelsnapper.middleware import body_limit
 
 logger = logging.getLogger(__name__)
+
+# Stripe's event bodies are a few KB; an invoice with many lines stays well under this.
+WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 
 # The success page reloads itself this often while the payment is pending.
 PENDING_REFRESH_SECONDS = 3
@@ -126,6 +130,7 @@ def credits(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates instead.
+@body_limit(WEBHOOK_MAX_BODY_BYTES, anonymous=True)
 @require_POST
 def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:

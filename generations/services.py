@@ -50,13 +50,14 @@ from generations.queue import enqueue_generations
 from marketplace.hooks import LikenessEnded
 from marketplace.models import AIAvatar, ConsentEventType
 from marketplace.selectors import active_consent, consent_allows_category, model_reference_image_key
-from marketplace.services import likeness_use_event_record
+from marketplace.services import is_avatar_key, likeness_use_event_record
 from modelsnapper import heartbeat
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory, garment_labels
 from modelsnapper.images import process_image_upload
 from modelsnapper.storage import delete_private, read_private, save_private
+from modelsnapper.text import clean_prose
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ def _check_wearer(*, business: BusinessProfile, wearer: Wearer, category: str) -
 
     if wearer.kind == "avatar":
         avatar = AIAvatar.objects.filter(pk=wearer.id, is_active=True).first()
-        if avatar is None:
+        if avatar is None or not is_avatar_key(avatar.s3_url):
             raise DomainError(MSG_WEARER_UNAVAILABLE, code=GenerationCode.WEARER)
         return _Clearance(model_type=ModelType.AI_AVATAR, avatar=avatar)
     clearance = _check_human_model(business=business, model_user_id=wearer.id, category=category)
@@ -572,6 +573,9 @@ def _wearer_jpeg(generation: Generation) -> bytes:
     key: str | None
     if generation.model_type == ModelType.AI_AVATAR:
         key = generation.avatar.s3_url if generation.avatar else ""
+        if not is_avatar_key(key):
+            # Only an uploaded avatar image: never another stored file (a model's likeness).
+            raise DomainError(MSG_AVATAR_INACTIVE, code=GenerationCode.AVATAR_INACTIVE)
     else:
         key = model_reference_image_key(model_user_id=generation.model_id)
     if not key:
@@ -869,21 +873,26 @@ def generations_settle_unsettled(*, now: Any = None) -> int:
 
 
 def generation_report_misuse(*, generation: Generation, actor: User, reason: str) -> Generation:
-    """The model whose likeness was used freezes the output until an admin reviews it."""
+    """The model whose likeness was used freezes the output until an admin reviews it.
+
+    Idempotent: while a report awaits review, reporting again (a double click, a second
+    tab, a race) changes nothing: the first reason stays and the trail gets one row.
+    """
     if generation.model_id != actor.pk:
         raise DomainError(MSG_NOT_YOURS, code=GenerationCode.NOT_YOURS)
     if generation.status == GenerationStatus.TAKEN_DOWN:
         raise DomainError(MSG_ALREADY_TAKEN_DOWN, code=GenerationCode.TAKEN_DOWN)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(
-            "Say briefly what is wrong with this image.", code=GenerationCode.NO_REASON
-        )
-    Generation.objects.filter(pk=generation.pk).update(
-        is_frozen=True, reported_at=timezone.now(), report_reason=reason[:1000]
+    try:
+        reason = clean_prose(reason, label="reason", field="reason", max_length=1000)
+    except DomainError as error:
+        raise DomainError(error.message, code=GenerationCode.NO_REASON, field="reason") from None
+    # The conditional update is the guard: only the report that froze the image counts.
+    reported = Generation.objects.filter(pk=generation.pk, is_frozen=False).update(
+        is_frozen=True, reported_at=timezone.now(), report_reason=reason
     )
     generation.refresh_from_db()
-    _trail(generation, ConsentEventType.PHOTO_REPORTED, actor, {"reason": reason[:200]})
+    if reported:
+        _trail(generation, ConsentEventType.PHOTO_REPORTED, actor, {"reason": reason[:200]})
     return generation
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -35,7 +36,7 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-@upload_view(SizeLimitedUploadHandler)
+@upload_view(SizeLimitedUploadHandler, max_body=settings.MAX_BATCH_BODY_BYTES)
 @require_http_methods(["GET", "POST"])
 @business_required
 def new(request: AuthenticatedRequest) -> HttpResponse:

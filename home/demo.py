@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
 from accounts import services as account_services
 from accounts.models import BusinessProfile, Role, SubscriptionStatus, User
@@ -17,6 +15,8 @@ from billing.services import credits_grant, package_activate
 from marketplace.avatar_art import DEMO_AVATARS, avatar_jpeg_bytes
 from marketplace.demo_seed import seed_model_likeness
 from marketplace.models import AIAvatar
+from marketplace.services import avatar_create, avatar_update, is_avatar_key
+from modelsnapper.storage import exists_private as storage_exists
 
 DEMO_PACKAGES = [
     # stripe_price_id, name, credits, price, human model access, tier
@@ -57,14 +57,20 @@ def _seed_packages() -> None:
         )
 
 
-def _seed_avatars() -> None:
+def _seed_avatars(admin: User) -> None:
+    # Through the avatar service, like an admin's upload: the image pipeline, the avatars/ prefix.
     for style in DEMO_AVATARS:
-        key = f"avatars/{style.name.lower().replace(' ', '-')}.jpg"
-        if not default_storage.exists(key):
-            default_storage.save(key, ContentFile(avatar_jpeg_bytes(style)))
-        AIAvatar.objects.update_or_create(
-            name=style.name, defaults={"s3_url": key, "is_active": True}
-        )
+        avatar = AIAvatar.objects.filter(name=style.name).first()
+        if avatar is None:
+            avatar_create(actor=admin, name=style.name, upload=avatar_jpeg_bytes(style))
+        elif not is_avatar_key(avatar.s3_url) or not storage_exists(avatar.s3_url):
+            avatar_update(
+                actor=admin,
+                avatar=avatar,
+                name=style.name,
+                is_active=True,
+                upload=avatar_jpeg_bytes(style),
+            )
 
 
 def _seed_user(demo: DemoUser) -> User:
@@ -86,9 +92,10 @@ def _seed_user(demo: DemoUser) -> User:
 
 def seed_demo() -> list[DemoUser]:
     _seed_packages()
-    _seed_avatars()
     for demo in DEMO_USERS:
         user = _seed_user(demo)
+        if demo.role == Role.ADMIN:
+            _seed_avatars(user)
         if demo.role == Role.MODEL:
             seed_model_likeness(user)
         if demo.role == Role.BUSINESS:

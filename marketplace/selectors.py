@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BusinessProfile, ModelProfile, Role, User
+from accounts.selectors import business_identities
 from marketplace import rules
 from marketplace.models import (
     ConsentEvent,
@@ -243,8 +244,19 @@ class ConsentInbox:
     consent_signed: bool
 
 
+def _with_identities(requests: list[ConsentRequest]) -> list[ConsentRequest]:
+    # Names need not be unique: each row also shows the business's verified email
+    # domain and since when it is a member (templates: partials/business_identity.html).
+    identities = business_identities(user_ids={r.business_id for r in requests})
+    for request in requests:
+        request.business_identity = identities.get(str(request.business_id))  # type: ignore[attr-defined]
+    return requests
+
+
 def consent_inbox(*, model_user: User) -> ConsentInbox:
-    requests = list(_with_business(ConsentRequest.objects.filter(model_id=model_user.pk)))
+    requests = _with_identities(
+        list(_with_business(ConsentRequest.objects.filter(model_id=model_user.pk)))
+    )
     signed = bool(
         ModelProfile.objects.filter(user_id=model_user.pk)
         .values_list("consent_signed", flat=True)
@@ -261,9 +273,10 @@ def consent_inbox(*, model_user: User) -> ConsentInbox:
 
 
 def request_for_model(*, model_user: User, consent_request_id: str) -> ConsentRequest | None:
-    return (
+    request = (
         _with_business(ConsentRequest.objects.filter(pk=consent_request_id, model_id=model_user.pk))
     ).first()
+    return _with_identities([request])[0] if request is not None else None
 
 
 def audit_trail_for_model(*, model_user: User, limit: int = 500) -> list[ConsentEvent]:

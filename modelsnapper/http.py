@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -51,7 +52,10 @@ def private_file_response(key: str) -> HttpResponseBase:
 
 
 def upload_view(
-    make_handler: Callable[[HttpRequest], FileUploadHandler], *, only: bool = False
+    make_handler: Callable[[HttpRequest], FileUploadHandler],
+    *,
+    only: bool = False,
+    max_body: int | None = None,
 ) -> Callable[[View], View]:
     """A view taking uploads: ``make_handler(request)`` is installed before anything reads
     the body (first, or as the ``only`` handler), then CSRF is checked.
@@ -75,6 +79,10 @@ def upload_view(
                 request.upload_handlers.insert(0, handler)  # type: ignore[union-attr]
             return protected(request, *args, **kwargs)
 
+        # Read by modelsnapper.middleware.BodyLimitMiddleware before the body is.
+        wrapped.body_limit = (  # type: ignore[attr-defined]
+            max_body if max_body is not None else settings.MAX_UPLOAD_BODY_BYTES
+        )
         return wrapped
 
     return decorator

@@ -223,8 +223,10 @@ MIDDLEWARE = [
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if IS_PRODUCTION else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before CSRF (which reads the body): refuses a body larger than the view takes.
+    "modelsnapper.middleware.BodyLimitMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -323,6 +325,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # own message). Django's default is 100: 1.5 GB of temp files per request at 15 MB each.
 DATA_UPLOAD_MAX_NUMBER_FILES = 25
 MAX_IMAGE_UPLOAD_BYTES = 15 * 1024 * 1024
+# Request bodies (modelsnapper.middleware): ordinary forms, the admin (staff: avatar upload),
+# one-image upload views (a file plus its form) and a generation batch (up to 20 photos).
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 256 * 1024)
+ADMIN_MAX_BODY_BYTES = MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024
+MAX_UPLOAD_BODY_BYTES = MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024
+MAX_BATCH_BODY_BYTES = env_int("MAX_BATCH_BODY_BYTES", 120 * 1024 * 1024)
 MAX_IMAGE_PIXELS = 40_000_000
 
 # --- accounts (django-allauth) ----------------------------------------------------

@@ -70,14 +70,27 @@ class FakeStripe:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def add_price(self, price_id: str, *, unit_amount: int = 2900, currency: str = "usd") -> dict:
+    def add_price(
+        self,
+        price_id: str,
+        *,
+        unit_amount: int = 2900,
+        currency: str = "usd",
+        recurring_interval: str | None = None,
+    ) -> dict:
         price = {
             "id": price_id,
             "object": "price",
             "active": True,
             "currency": currency,
             "unit_amount": unit_amount,
-            "type": "one_time",
+            "type": "recurring" if recurring_interval else "one_time",
+            # As Stripe's Price object: null for one-time prices.
+            "recurring": (
+                {"interval": recurring_interval, "interval_count": 1, "usage_type": "licensed"}
+                if recurring_interval
+                else None
+            ),
             "livemode": False,
             "metadata": {},
             "product": new_id("prod"),

@@ -7,6 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
 from accounts.models import BusinessProfile
+from billing import services, stripe_gateway
 from billing.models import CreditLedgerEntry, Package, StripeEvent
 from billing.tests.fake_stripe import invoice_object, make_event
 
@@ -97,11 +98,24 @@ def test_a_business_user_cannot_reach_the_billing_admin(client, business_alice):
 
 
 def test_admin_reapplies_a_failed_event(client, admin_ada, business_alice, post_event, fake_stripe):
-    # Invalid line items make the handler fail; the event is kept with its error.
+    # Invalid line items make the handler fail; the event is kept with its error. (The
+    # webhook now refuses such a body with 400; this one was stored before that check.)
     bad = invoice_object(invoice_id="in_1", customer="cus_alice", status="paid")
     bad["lines"]["data"][0]["amount"] = "not-cents"
     BusinessProfile.objects.filter(user=business_alice).update(stripe_customer_id="cus_alice")
-    assert post_event(make_event("invoice.paid", bad)).status_code == 500
+    assert post_event(make_event("invoice.paid", bad)).status_code == 400
+    stored = make_event("invoice.paid", bad)
+    services.stripe_event_apply(
+        event=services.stripe_event_record(
+            event=stripe_gateway.EventInfo(
+                id=stored["id"],
+                type=stored["type"],
+                livemode=False,
+                created_at=None,
+                payload=stored,
+            )
+        )
+    )
     event = StripeEvent.objects.get()
     assert event.state == "failed"
     assert event.error

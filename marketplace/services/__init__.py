@@ -11,6 +11,13 @@ How a consent change stays exact without transactions: see ``common``.
 
 from __future__ import annotations
 
+from marketplace.services.avatars import (
+    ERR_AVATAR_ADMIN,
+    ERR_AVATAR_IMAGE,
+    avatar_create,
+    avatar_update,
+    is_avatar_key,
+)
 from marketplace.services.common import (
     ERR_ALREADY_APPROVED,
     ERR_ALREADY_PENDING,
@@ -78,6 +85,8 @@ __all__ = [
     "ERR_ALREADY_APPROVED",
     "ERR_ALREADY_PENDING",
     "ERR_ALREADY_SIGNED",
+    "ERR_AVATAR_ADMIN",
+    "ERR_AVATAR_IMAGE",
     "ERR_CATEGORIES",
     "ERR_CONCURRENT",
     "ERR_COOLDOWN",
@@ -108,6 +117,8 @@ __all__ = [
     "RENEWAL_NOTICE",
     "MarketplaceCode",
     "SignatureContext",
+    "avatar_create",
+    "avatar_update",
     "clean_categories",
     "consent_approve",
     "consent_expire",
@@ -119,6 +130,7 @@ __all__ = [
     "consents_daily_sweep",
     "consents_expire_due",
     "consents_reconcile",
+    "is_avatar_key",
     "likeness_limits_set",
     "likeness_use_event_record",
     "reference_photo_add",

@@ -33,6 +33,7 @@ from marketplace.models import (
 from marketplace.rules import MAX_REFERENCE_PHOTOS
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import ALL_GARMENT_CATEGORIES
+from modelsnapper.text import TextCode, clean_name, clean_prose, visible_length
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,37 @@ ERR_RELEASE_CHANGED = (
 )
 ERR_MUST_AGREE = "Tick the box to agree to the release."
 ERR_LEGAL_NAME = "Type your full legal name (2 to 200 characters)."
+
+
+def clean_intended_use(text: str) -> str:
+    """NFKC, nothing hidden; the minimum counts visible characters (ten zero-width
+    spaces are not a statement of use)."""
+    try:
+        return clean_prose(
+            text,
+            label="intended use",
+            field="intended_use",
+            max_length=MAX_INTENDED_USE,
+            min_visible=MIN_INTENDED_USE,
+        )
+    except DomainError as error:
+        message = error.message if error.code == TextCode.INVISIBLE else ERR_INTENDED_USE
+        raise DomainError(
+            message, code=MarketplaceCode.INTENDED_USE, field="intended_use"
+        ) from None
+
+
+def clean_legal_name(text: str) -> str:
+    try:
+        name = clean_name(text, label="legal name", field="legal_name", max_length=200)
+    except DomainError as error:
+        message = error.message if error.code == TextCode.INVISIBLE else ERR_LEGAL_NAME
+        raise DomainError(message, code=MarketplaceCode.NAME, field="legal_name") from None
+    if visible_length(name) < 2:
+        raise DomainError(ERR_LEGAL_NAME, code=MarketplaceCode.NAME, field="legal_name")
+    return name
+
+
 ERR_ALREADY_SIGNED = "You have already signed this version of the release."
 ERR_NOT_SIGNED = "Your release is not signed, so there is nothing to withdraw."
 ERR_CONCURRENT = "Something changed at the same moment. Reload the page and try again."

@@ -22,7 +22,6 @@ from marketplace.services.common import (
     ERR_ALREADY_APPROVED,
     ERR_ALREADY_PENDING,
     ERR_COOLDOWN,
-    ERR_INTENDED_USE,
     ERR_NO_ACCESS,
     ERR_NOT_A_MODEL,
     ERR_NOT_APPROVED,
@@ -31,8 +30,6 @@ from marketplace.services.common import (
     ERR_ONLY_BUSINESSES,
     ERR_RELEASE_FIRST,
     ERR_SELF,
-    MAX_INTENDED_USE,
-    MIN_INTENDED_USE,
     RENEWAL_NOTICE,
     MarketplaceCode,
     _business_name,
@@ -47,6 +44,7 @@ from marketplace.services.common import (
     _sync_membership,
     _transition,
     clean_categories,
+    clean_intended_use,
 )
 from modelsnapper.errors import DomainError
 
@@ -69,9 +67,7 @@ def consent_request(*, actor: User, model_user_id: str, intended_use: str) -> Co
         raise DomainError(ERR_SELF, code=MarketplaceCode.SELF)
     _business_with_access(actor)
     target = _listed_model(model_user_id)
-    intended_use = (intended_use or "").strip()
-    if not MIN_INTENDED_USE <= len(intended_use) <= MAX_INTENDED_USE:
-        raise DomainError(ERR_INTENDED_USE, code=MarketplaceCode.INTENDED_USE, field="intended_use")
+    intended_use = clean_intended_use(intended_use)
     now = timezone.now()
     existing = ConsentRequest.objects.filter(business_id=actor.pk, model_id=target.pk).first()
     if existing is None:

@@ -23,7 +23,6 @@ from marketplace.services.common import (
     _CAS_ATTEMPTS,
     ERR_ALREADY_SIGNED,
     ERR_CONCURRENT,
-    ERR_LEGAL_NAME,
     ERR_MUST_AGREE,
     ERR_NO_RELEASE,
     ERR_NOT_SIGNED,
@@ -33,6 +32,7 @@ from marketplace.services.common import (
     _likeness_ended_on_commit,
     _model_name,
     _model_profile,
+    clean_legal_name,
 )
 from modelsnapper.errors import DomainError
 
@@ -106,9 +106,7 @@ def release_sign(
     _model_profile(actor)
     if not agreed:
         raise DomainError(ERR_MUST_AGREE, code=MarketplaceCode.AGREE, field="agree")
-    legal_name = " ".join((legal_name or "").split())
-    if not 2 <= len(legal_name) <= 200:
-        raise DomainError(ERR_LEGAL_NAME, code=MarketplaceCode.NAME, field="legal_name")
+    legal_name = clean_legal_name(legal_name)
     release = LikenessRelease.objects.order_by("-version").first()
     if release is None:
         raise DomainError(ERR_NO_RELEASE, code=MarketplaceCode.NO_RELEASE)

@@ -25,7 +25,8 @@ class AIAvatarFactory(factory.django.DjangoModelFactory):
         model = AIAvatar
 
     name = factory.Sequence(lambda n: f"AI Model {n}")
-    s3_url = factory.Sequence(lambda n: f"avatars/avatar-{n}.jpg")
+    # The shape of a key the avatar service stores (avatars/<32 hex>.jpg).
+    s3_url = factory.Sequence(lambda n: f"avatars/{n:032x}.jpg")
     is_active = True
 
 
