@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet, Sum
 
 from accounts.models import ModelProfile, User
 from generations.models import RoyaltyLedger
-from payouts.models import TAKEN_STATES, EntryKind, PayoutAccount, PayoutEntry, PayoutState
+from payouts.models import (
+    TAKEN_STATES,
+    AccountState,
+    EntryKind,
+    PayoutAccount,
+    PayoutEntry,
+    PayoutState,
+)
 
 ZERO = Decimal("0.00")
 
@@ -97,3 +106,55 @@ def payout_account_for(*, user: User) -> PayoutAccount | None:
 def payout_history(*, user: User) -> QuerySet[PayoutEntry]:
     """The model's own payouts and returns, newest first."""
     return PayoutEntry.objects.filter(model_id=user.pk).order_by("-created_at", "-key")
+
+
+def next_run_date(*, today: date) -> date:
+    """The next weekly run on or after ``today`` (PAYOUT_WEEKDAY)."""
+    return today + timedelta(days=(settings.PAYOUT_WEEKDAY - today.weekday()) % 7)
+
+
+HISTORY_ON_PAGE = 50  # the CSV export has every row
+
+
+@dataclass(frozen=True)
+class PayoutsPage:
+    balance: Decimal
+    minimum: Decimal
+    next_run: date
+    stripe_on: bool
+    account: PayoutAccount | None
+    history: list[PayoutEntry]
+    has_more_history: bool
+    paid_total: Decimal
+
+    @property
+    def state(self) -> str:
+        return self.account.state if self.account else AccountState.NONE
+
+    @property
+    def state_label(self) -> str:
+        return AccountState(self.state).label
+
+    @property
+    def reaches_minimum(self) -> bool:
+        return self.balance >= self.minimum
+
+
+def payouts_page_for(*, user: User, today: date) -> PayoutsPage | None:
+    profile = ModelProfile.objects.filter(user_id=user.pk).only("royalty_balance").first()
+    if profile is None:
+        return None
+    rows = list(payout_history(user=user)[: HISTORY_ON_PAGE + 1])
+    paid = PayoutEntry.objects.filter(
+        model_id=user.pk, kind=EntryKind.PAYOUT, state=PayoutState.PAID
+    ).aggregate(total=Sum("amount"))["total"]
+    return PayoutsPage(
+        balance=Decimal(profile.royalty_balance),
+        minimum=settings.PAYOUT_MINIMUM_USD,
+        next_run=next_run_date(today=today),
+        stripe_on=bool(settings.STRIPE_SECRET_KEY),
+        account=payout_account_for(user=user),
+        history=rows[:HISTORY_ON_PAGE],
+        has_more_history=len(rows) > HISTORY_ON_PAGE,
+        paid_total=Decimal(paid) if paid is not None else ZERO,
+    )

@@ -88,11 +88,6 @@ def payable_amount(balance: Decimal) -> Decimal:
     return Decimal(balance).quantize(CENT, rounding=ROUND_DOWN)
 
 
-def next_run_date(*, today: date) -> date:
-    """The next weekly run on or after ``today`` (PAYOUT_WEEKDAY)."""
-    return today + timedelta(days=(settings.PAYOUT_WEEKDAY - today.weekday()) % 7)
-
-
 # --- connected account ---------------------------------------------------------------------
 
 

@@ -116,6 +116,10 @@ class FakeStripe:
     def handle(self, method: str, path: str, params: dict, idem: str | None) -> tuple[int, dict]:
         with self.lock:
             self.requests.append((method, path, params))
+            if self.down:
+                # Unreachable: the request never reaches the API, so no idempotent
+                # result is saved (Stripe saves one for requests that started executing).
+                return 503, {"error": {"type": "api_error", "message": "Stripe is down (test)."}}
             if idem and (path, idem) in self.idempotent:
                 return self.idempotent[(path, idem)]
             status, body = self._route(method, path, params)
@@ -136,8 +140,6 @@ class FakeStripe:
         }
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
-        if self.down:
-            return 500, {"error": {"type": "api_error", "message": "Stripe is down (test)."}}
         for prefix, answer in self.refuse.items():
             if path.startswith(prefix):
                 return answer
