@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -66,7 +65,7 @@ def test_set_up_creates_one_express_account_and_redirects_to_its_link(
     assert account["capabilities"] == {"transfers": "inactive"}
     assert account["email"] == model_mia.email
     assert account["metadata"] == {"model_id": str(model_mia.pk)}
-    link_request = [p for m, path, p in fake_stripe.requests if path == "/v1/account_links"][0]
+    link_request = next(p for m, path, p in fake_stripe.requests if path == "/v1/account_links")
     assert link_request["type"] == "account_onboarding"
     assert link_request["return_url"].endswith("/payouts/return/")
     assert link_request["refresh_url"].endswith("/payouts/refresh/")
@@ -170,7 +169,7 @@ def test_history_and_csv_show_only_the_models_own_payouts(
 
     html = mia_client.get("/payouts/").content.decode()
     assert "Stripe transfer" in html and "−$12.00" in html
-    mia_transfer = [t for t in fake_stripe.transfers.values() if t["amount"] == 1200][0]
+    mia_transfer = next(t for t in fake_stripe.transfers.values() if t["amount"] == 1200)
     assert mia_transfer["id"] in html
 
     rows = list(csv.reader(io.StringIO(mia_client.get("/payouts/export.csv").content.decode())))
