@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.models import ModelProfile
 from modelsnapper.fields import ObjectIdPrimaryKey, StringListField
 
 
@@ -152,3 +153,12 @@ class PayoutEntry(models.Model):
     @property
     def signed_amount(self) -> Decimal:
         return -self.amount if self.kind == EntryKind.PAYOUT else self.amount
+
+
+class ModelBalance(ModelProfile):
+    """The models' royalty balances as the payouts admin shows them (manual payout, hold)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "model balance"
+        verbose_name_plural = "model balances"

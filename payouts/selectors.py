@@ -24,6 +24,11 @@ from payouts.models import (
 ZERO = Decimal("0.00")
 
 
+def _money(value: Any) -> Decimal:
+    # SQLite's SUM of decimals comes back as 2, not 2.00.
+    return ZERO if value is None else Decimal(value).quantize(ZERO)
+
+
 def _sums(rows: QuerySet[Any], amount: str = "amount") -> dict[str, Decimal]:
     return {
         row["model_id"]: Decimal(row["total"])
@@ -93,8 +98,8 @@ def owed_total() -> OwedTotal:
         kind=EntryKind.PAYOUT, state=PayoutState.SENDING
     ).aggregate(total=Sum("amount"))["total"]
     return OwedTotal(
-        balances=Decimal(balances) if balances is not None else ZERO,
-        sending=Decimal(sending) if sending is not None else ZERO,
+        balances=_money(balances),
+        sending=_money(sending),
         models=ModelProfile.objects.filter(royalty_balance__gt=0).count(),
     )
 
@@ -156,5 +161,5 @@ def payouts_page_for(*, user: User, today: date) -> PayoutsPage | None:
         account=payout_account_for(user=user),
         history=rows[:HISTORY_ON_PAGE],
         has_more_history=len(rows) > HISTORY_ON_PAGE,
-        paid_total=Decimal(paid) if paid is not None else ZERO,
+        paid_total=_money(paid),
     )

@@ -168,7 +168,7 @@ def test_history_and_csv_show_only_the_models_own_payouts(
     payouts_run(run_date=run_date)
 
     html = mia_client.get("/payouts/").content.decode()
-    assert "Stripe transfer" in html and "−$12.00" in html
+    assert "Stripe transfer" in html and "&minus;$12.00" in html
     mia_transfer = next(t for t in fake_stripe.transfers.values() if t["amount"] == 1200)
     assert mia_transfer["id"] in html
 
