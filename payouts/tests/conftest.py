@@ -21,7 +21,10 @@ def earn(model_user, business_user, count: int) -> list:
     generations = []
     for _ in range(count):
         generation = HumanModelGenerationFactory(
-            model=model_user, user=business_user, status=GenerationStatus.SUCCEEDED
+            model=model_user,
+            user=business_user,
+            status=GenerationStatus.SUCCEEDED,
+            royalty_paid=Decimal("1.00"),
         )
         royalty_credit(generation=generation)
         generations.append(generation)
