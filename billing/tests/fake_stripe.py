@@ -219,6 +219,7 @@ class FakeStripe:
 
     # --- Connect (v1/accounts, v1/account_links, v1/transfers) -------------------------
     def finish_onboarding(self, account_id: str, *, enabled: bool = True) -> dict:
+        # (Called under self.lock by the hosted page; plain dict updates otherwise.)
         """What Stripe does when the person completes Express onboarding."""
         account = self.accounts[account_id]
         account.update(
@@ -325,7 +326,8 @@ class FakeStripe:
             "object": "account_link",
             "created": now,
             "expires_at": now + 300,
-            "url": f"https://connect.stripe.test/setup/e/{params['account']}/{new_id('link')}",
+            # Stripe's hosted onboarding, played by this server (a browser can open it).
+            "url": f"{self.base_url}/connect/setup/e/{params['account']}/{new_id('link')}",
             "return_url": params.get("return_url"),
             "refresh_url": params.get("refresh_url"),
         }
@@ -412,7 +414,43 @@ class FakeStripe:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _hosted(self, method: str) -> bool:
+                """Stripe's hosted Express onboarding: a page, and "Agree and submit"."""
+                match = re.fullmatch(
+                    r"/connect/setup/e/(acct_[^/]+)/([^/?]+)", urlsplit(self.path).path
+                )
+                if not match:
+                    return False
+                link = next(
+                    (link for link in fake.account_links if link["url"].endswith(match[2])), None
+                )
+                if link is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return True
+                if method == "POST":
+                    with fake.lock:
+                        fake.finish_onboarding(match[1])
+                    self.send_response(303)
+                    self.send_header("Location", link["return_url"])
+                    self.end_headers()
+                    return True
+                body = (
+                    "<!doctype html><title>Stripe Express (test)</title>"
+                    "<h1>Set up payouts for ModelSnapper</h1>"
+                    "<p>Stripe collects identity, tax and bank details here.</p>"
+                    '<form method="post"><button type="submit">Agree and submit</button></form>'
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return True
+
             def _respond(self, method: str) -> None:
+                if self._hosted(method):
+                    return
                 if self.headers.get("Authorization") != f"Bearer {API_KEY}":
                     status, body = 401, {"error": {"type": "invalid_request_error"}}
                 else:

@@ -59,7 +59,7 @@ def test_set_up_creates_one_express_account_and_redirects_to_its_link(
     response = mia_client.post("/payouts/setup/")
 
     assert response.status_code == 302
-    assert response["Location"].startswith("https://connect.stripe.test/setup/e/acct_")
+    assert response["Location"].startswith(f"{fake_stripe.base_url}/connect/setup/e/acct_")
     (account,) = fake_stripe.accounts.values()
     assert account["type"] == "express"
     assert account["capabilities"] == {"transfers": "inactive"}
