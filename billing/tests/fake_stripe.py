@@ -436,11 +436,11 @@ class FakeStripe:
                     self.end_headers()
                     return True
                 body = (
-                    "<!doctype html><title>Stripe Express (test)</title>"
-                    "<h1>Set up payouts for ModelSnapper</h1>"
-                    "<p>Stripe collects identity, tax and bank details here.</p>"
-                    '<form method="post"><button type="submit">Agree and submit</button></form>'
-                ).encode()
+                    b"<!doctype html><title>Stripe Express (test)</title>"
+                    b"<h1>Set up payouts for ModelSnapper</h1>"
+                    b"<p>Stripe collects identity, tax and bank details here.</p>"
+                    b'<form method="post"><button type="submit">Agree and submit</button></form>'
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))

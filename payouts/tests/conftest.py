@@ -6,13 +6,13 @@ import pytest
 
 from accounts.models import ModelProfile
 from billing.tests.conftest import fake_stripe, payments_off, post_event  # noqa: F401 (fixtures)
+from generations.models import GenerationStatus
+from generations.services import royalty_credit
 from generations.tests.conftest import (  # noqa: F401 (fixtures)
     human_package,
     mia_approves_alice,
     release,
 )
-from generations.models import GenerationStatus
-from generations.services import royalty_credit
 from generations.tests.factories import HumanModelGenerationFactory
 from payouts.models import AccountState, PayoutAccount
 from payouts.services import payout_account_of

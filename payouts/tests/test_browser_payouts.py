@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -90,7 +91,7 @@ def test_a_model_goes_from_zero_to_a_received_transfer(
     screenshot("payouts-history")
     with page.expect_download() as download:
         page.get_by_test_id("payout-csv").click()
-    body = open(download.value.path(), encoding="utf-8").read()
+    body = Path(download.value.path()).read_text(encoding="utf-8")
     assert f"payout:{model_mia.pk}:2031-03-03" in body and "-12.00" in body
     entry = PayoutEntry.objects.get()
     assert entry.state == PayoutState.PAID and entry.amount == Decimal("12.00")
