@@ -397,6 +397,8 @@ else:
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE") or None
+# The Connect endpoint's signing secret (events of connected accounts, e.g. account.updated).
+STRIPE_CONNECT_WEBHOOK_SECRET = env_str("STRIPE_CONNECT_WEBHOOK_SECRET")
 
 
 # --- payouts to models (Stripe Connect Express) ------------------------------------------------

@@ -138,3 +138,32 @@ def test_a_reversal_of_a_transfer_we_did_not_make_is_ignored(fake_stripe, post_e
     post_event(event)
     assert _state(event["id"]) == EventState.IGNORED
     assert balance_of(model_mia) == Decimal("0.00")
+
+
+def test_a_connect_endpoints_event_is_verified_with_its_own_secret(
+    fake_stripe, settings, client, model_mia
+):
+    import json
+
+    from billing.tests.fake_stripe import sign
+
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_connect_test"
+    account = connect(fake_stripe, model_mia)
+    body = json.dumps(
+        make_event("account.updated", fake_stripe.restrict(account.stripe_account_id))
+    ).encode()
+
+    def deliver(secret: str):
+        return client.post(
+            "/billing/stripe/webhook/",
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign(body, secret=secret),
+        )
+
+    assert deliver("whsec_someone_else").status_code == 400
+    account.refresh_from_db()
+    assert account.state == AccountState.ENABLED
+    assert deliver("whsec_connect_test").status_code == 200
+    account.refresh_from_db()
+    assert account.state == AccountState.RESTRICTED

@@ -260,3 +260,91 @@ def test_the_command_runs_for_a_given_date(fake_stripe, model_mia, business_alic
         call_command("payouts_run", "--date", "next monday")
     assert PayoutAccount.objects.count() == 1
     assert date.fromisoformat("2031-03-10").weekday() == 0
+
+
+def _pending(model_user, *, minutes_ago: int, take: bool, account) -> PayoutEntry:
+    """What a crash on MongoDB can leave: the claimed row, the balance moved or not."""
+    from django.utils import timezone
+
+    entry = PayoutEntry.objects.create(
+        key=f"payout:{model_user.pk}:2031-02-24",
+        model_id=model_user.pk,
+        amount=Decimal("12.00"),
+        method="stripe",
+        state=PayoutState.PENDING,
+        run_date=date(2031, 2, 24),
+        stripe_account_id=account.stripe_account_id,
+        updated_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+    if take:
+        ModelProfile.objects.filter(user_id=model_user.pk).update(royalty_balance=Decimal("0.00"))
+    return entry
+
+
+def test_a_pending_row_whose_balance_moved_is_proved_taken_and_sent(
+    fake_stripe, model_mia, business_alice, run_date
+):
+    account = connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    entry = _pending(model_mia, minutes_ago=30, take=True, account=account)
+
+    report = payouts_run(run_date=run_date)
+
+    assert report.paid == [entry.key]
+    entry.refresh_from_db()
+    assert entry.state == PayoutState.PAID
+    assert [t["amount"] for t in fake_stripe.transfers.values()] == [1200]
+    call_command("check_royalties")
+
+
+def test_a_pending_row_whose_balance_did_not_move_is_cancelled_and_the_model_paid_today(
+    fake_stripe, model_mia, business_alice, run_date
+):
+    account = connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    entry = _pending(model_mia, minutes_ago=30, take=False, account=account)
+
+    report = payouts_run(run_date=run_date)
+
+    entry.refresh_from_db()
+    assert entry.state == PayoutState.CANCELLED
+    assert report.paid == [f"payout:{model_mia.pk}:2031-03-03"]
+    assert [t["amount"] for t in fake_stripe.transfers.values()] == [1200]
+    call_command("check_royalties")
+
+
+def test_a_fresh_pending_row_is_left_to_the_run_that_wrote_it(
+    fake_stripe, model_mia, business_alice, run_date
+):
+    account = connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    entry = _pending(model_mia, minutes_ago=1, take=True, account=account)
+
+    payouts_run(run_date=run_date)
+
+    entry.refresh_from_db()
+    assert entry.state == PayoutState.PENDING
+    assert fake_stripe.transfers == {}
+    # check_royalties names it for an admin meanwhile.
+    from io import StringIO
+
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("check_royalties", stderr=err)
+    assert f"PENDING {entry.key}" in err.getvalue()
+
+
+def test_a_pending_row_the_ledger_cannot_explain_goes_to_an_admin(
+    fake_stripe, model_mia, business_alice, run_date
+):
+    account = connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    entry = _pending(model_mia, minutes_ago=30, take=False, account=account)
+    ModelProfile.objects.filter(user_id=model_mia.pk).update(royalty_balance=Decimal("7.00"))
+
+    report = payouts_run(run_date=run_date)
+
+    entry.refresh_from_db()
+    assert entry.state == PayoutState.PENDING
+    assert "needs an admin" in report.skipped[str(model_mia.pk)]
+    assert fake_stripe.transfers == {}
