@@ -558,6 +558,12 @@ def payout_record_manual(
 def _on_account_updated(obj: dict[str, Any], event: StripeEvent) -> None:
     info = gateway.parse_account(obj)
     seen_at = event.event_created_at or timezone.now()
+    if not PayoutAccount.objects.filter(stripe_account_id=info.id).exists() and info.model_id:
+        # The event can beat the setup request that stores the new account's id (it is
+        # stored only after Stripe answered): the signed event's metadata names the model.
+        PayoutAccount.objects.filter(model_id=info.model_id, stripe_account_id="").update(
+            stripe_account_id=info.id, state=AccountState.ONBOARDING, updated_at=timezone.now()
+        )
     if not PayoutAccount.objects.filter(stripe_account_id=info.id).exists():
         raise EventIgnored("Not one of our connected accounts.")
     payout_account_apply(info=info, seen_at=seen_at)

@@ -167,3 +167,19 @@ def test_a_connect_endpoints_event_is_verified_with_its_own_secret(
     assert deliver("whsec_connect_test").status_code == 200
     account.refresh_from_db()
     assert account.state == AccountState.RESTRICTED
+
+
+def test_an_account_updated_that_beats_the_setup_request_is_kept(
+    fake_stripe, post_event, model_mia
+):
+    from payouts.services import payout_account_of
+
+    payout_account_of(model_user_id=model_mia.pk)  # the setup request is still waiting on Stripe
+    created = fake_stripe._create_account(
+        {"type": "express", "metadata": {"model_id": str(model_mia.pk)}}
+    )[1]
+    post_event(make_event("account.updated", fake_stripe.finish_onboarding(created["id"])))
+
+    account = PayoutAccount.objects.get(model_id=model_mia.pk)
+    assert account.stripe_account_id == created["id"]
+    assert account.state == AccountState.ENABLED
