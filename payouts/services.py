@@ -388,9 +388,14 @@ def _settle_pending(entry: PayoutEntry, report: RunReport) -> None:
 
 
 def _resume_unsettled(report: RunReport, now: datetime) -> None:
+    held = set(PayoutAccount.objects.filter(on_hold=True).values_list("model_id", flat=True))
     for entry in PayoutEntry.objects.filter(
         kind=EntryKind.PAYOUT, method=PayoutMethod.STRIPE, state=PayoutState.SENDING
     ).order_by("created_at"):
+        if entry.model_id in held:
+            # Held means nothing leaves, not even a payout Stripe has not confirmed yet.
+            report.skipped[str(entry.model_id)] = f"on hold: {entry.key} waits"
+            continue
         _send(entry, report)
     for entry in PayoutEntry.objects.filter(
         kind=EntryKind.PAYOUT, state=PayoutState.PENDING, updated_at__lt=now - PENDING_SETTLE_AFTER

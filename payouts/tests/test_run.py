@@ -348,3 +348,24 @@ def test_a_pending_row_the_ledger_cannot_explain_goes_to_an_admin(
     assert entry.state == PayoutState.PENDING
     assert "needs an admin" in report.skipped[str(model_mia.pk)]
     assert fake_stripe.transfers == {}
+
+
+def test_a_hold_also_stops_a_payout_that_was_waiting_for_stripe(
+    fake_stripe, model_mia, business_alice, admin_ada, run_date
+):
+    from payouts.services import payout_hold_release
+
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    fake_stripe.down = True
+    payouts_run(run_date=run_date)
+    fake_stripe.down = False
+    payout_hold(model_user_id=model_mia.pk, actor=admin_ada, reason="Report open")
+
+    report = payouts_run(run_date=run_date + timedelta(days=1))
+
+    assert report.paid == [] and fake_stripe.transfers == {}
+    assert PayoutEntry.objects.get().state == PayoutState.SENDING
+    payout_hold_release(model_user_id=model_mia.pk, actor=admin_ada)
+    assert len(payouts_run(run_date=run_date + timedelta(days=2)).paid) == 1
+    assert len(fake_stripe.transfers) == 1
