@@ -56,7 +56,11 @@ def refresh(request: AuthenticatedRequest) -> HttpResponse:
     """Stripe sends the model here when an onboarding link expired: a new link for the
     same account (nothing is created on a GET: the account exists, or none is made)."""
     account = selectors.payout_account_for(user=request.user)
-    if account is None or not account.stripe_account_id:
+    if (
+        account is None
+        or not account.stripe_account_id
+        or account.state == AccountState.DISCONNECTED
+    ):
         return redirect("payouts:page")
     return _onboarding_redirect(request)
 
