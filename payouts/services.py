@@ -54,6 +54,8 @@ CENT = Decimal("0.01")
 # A ``pending`` row (written, balance maybe taken: only on MongoDB after a crash) is
 # settled by proof only after this long, so a run in progress is never second-guessed.
 PENDING_SETTLE_AFTER = timedelta(minutes=15)
+# A ``sending`` row this fresh may be another run's transfer in flight: left alone.
+SENDING_IN_FLIGHT = timedelta(minutes=2)
 MAX_MANUAL_PAYOUT = Decimal("100000.00")
 
 
@@ -358,10 +360,11 @@ def _send(entry: PayoutEntry, report: RunReport) -> None:
         _give_back(entry, state=PayoutState.FAILED, error=f"Stripe refused the transfer: {exc}")
         report.failed.append(entry.key)
         return
-    PayoutEntry.objects.filter(pk=entry.pk, state=PayoutState.SENDING).update(
+    settled = PayoutEntry.objects.filter(pk=entry.pk, state=PayoutState.SENDING).update(
         state=PayoutState.PAID, reference=transfer.id, error="", updated_at=timezone.now()
     )
-    report.paid.append(entry.key)
+    if settled:
+        report.paid.append(entry.key)
 
 
 def _settle_pending(entry: PayoutEntry, report: RunReport) -> None:
@@ -389,9 +392,12 @@ def _settle_pending(entry: PayoutEntry, report: RunReport) -> None:
 
 def _resume_unsettled(report: RunReport, now: datetime) -> None:
     held = set(PayoutAccount.objects.filter(on_hold=True).values_list("model_id", flat=True))
-    for entry in PayoutEntry.objects.filter(
+    # Only payouts nobody is sending right now: an earlier attempt ended without an answer
+    # (its error says so), or the row has not moved for a while (its run died).
+    unsettled = PayoutEntry.objects.filter(
         kind=EntryKind.PAYOUT, method=PayoutMethod.STRIPE, state=PayoutState.SENDING
-    ).order_by("created_at"):
+    ).filter(Q(error__gt="") | Q(updated_at__lt=now - SENDING_IN_FLIGHT))
+    for entry in unsettled.order_by("created_at"):
         if entry.model_id in held:
             # Held means nothing leaves, not even a payout Stripe has not confirmed yet.
             report.skipped[str(entry.model_id)] = f"on hold: {entry.key} waits"

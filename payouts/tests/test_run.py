@@ -173,6 +173,23 @@ def test_stripe_down_holds_the_payout_and_the_next_run_sends_it_once(
     assert PayoutEntry.objects.filter(kind=EntryKind.PAYOUT).count() == 1
 
 
+def test_a_sending_row_of_a_run_in_progress_is_left_alone(
+    fake_stripe, model_mia, business_alice, run_date
+):
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    payouts_run(run_date=run_date)
+    key = f"payout:{model_mia.pk}:2031-03-03"
+    # As another run sees it between taking the balance and Stripe's answer.
+    PayoutEntry.objects.filter(key=key).update(state=PayoutState.SENDING, reference="")
+
+    report = payouts_run(run_date=run_date)
+
+    assert report.paid == []
+    assert fake_stripe.count("GET", "/v1/transfers") == 1  # only the first run's check
+    assert PayoutEntry.objects.get(key=key).state == PayoutState.SENDING
+
+
 def test_a_run_after_a_crash_that_followed_the_transfer_does_not_pay_again(
     fake_stripe, model_mia, business_alice, run_date
 ):
@@ -181,7 +198,13 @@ def test_a_run_after_a_crash_that_followed_the_transfer_does_not_pay_again(
     earn(model_mia, business_alice, 12)
     payouts_run(run_date=run_date)
     key = f"payout:{model_mia.pk}:2031-03-03"
-    PayoutEntry.objects.filter(key=key).update(state=PayoutState.SENDING, reference="")
+    from django.utils import timezone
+
+    PayoutEntry.objects.filter(key=key).update(
+        state=PayoutState.SENDING,
+        reference="",
+        updated_at=timezone.now() - timedelta(minutes=10),
+    )
     # Even past Stripe's 24-hour idempotency window: the transfer group is the proof.
     fake_stripe.idempotent.clear()
 
