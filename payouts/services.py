@@ -402,7 +402,12 @@ def _resume_unsettled(report: RunReport, now: datetime) -> None:
             # Held means nothing leaves, not even a payout Stripe has not confirmed yet.
             report.skipped[str(entry.model_id)] = f"on hold: {entry.key} waits"
             continue
-        _send(entry, report)
+        # Claimed by one conditional update: of two runs resuming it, one sends.
+        claimed = PayoutEntry.objects.filter(
+            pk=entry.pk, state=PayoutState.SENDING, updated_at=entry.updated_at
+        ).update(error="", updated_at=timezone.now())
+        if claimed:
+            _send(entry, report)
     for entry in PayoutEntry.objects.filter(
         kind=EntryKind.PAYOUT, state=PayoutState.PENDING, updated_at__lt=now - PENDING_SETTLE_AFTER
     ):

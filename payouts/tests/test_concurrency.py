@@ -118,3 +118,23 @@ def test_five_deliveries_of_a_reversal_give_the_amount_back_once(
     assert PayoutEntry.objects.filter(kind=EntryKind.RETURN).count() == 1
     assert PayoutEntry.objects.get(kind=EntryKind.PAYOUT).state == PayoutState.REVERSED
     call_command("check_royalties")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_runs_resuming_one_unanswered_payout_send_it_once(
+    file_db, fake_stripe, model_mia, business_alice
+):
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    fake_stripe.down = True
+    payouts_run(run_date=RUN)
+    fake_stripe.down = False
+
+    reports = race(4, lambda index: payouts_run(run_date=date(2031, 3, 10)))
+
+    assert not [r for r in reports if isinstance(r, Exception)], reports
+    assert sum(len(r.paid) for r in reports) == 1
+    assert fake_stripe.count("POST", "/v1/transfers") == 1
+    assert [t["amount"] for t in fake_stripe.transfers.values()] == [1200]
+    assert PayoutEntry.objects.get().state == PayoutState.PAID
+    call_command("check_royalties")
