@@ -966,3 +966,14 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
     "charge.dispute.created": _on_dispute,
     "charge.dispute.closed": _on_dispute,
 }
+
+
+def stripe_event_handler_register(
+    event_type: str, handler: Callable[[dict[str, Any], StripeEvent], None]
+) -> None:
+    """An app above billing handles an event type (payouts: Connect events) without
+    billing importing it; the event is still stored and applied once here."""
+    existing = EVENT_HANDLERS.get(event_type)
+    if existing is not None and existing is not handler:
+        raise ValueError(f"{event_type} already has a handler.")
+    EVENT_HANDLERS[event_type] = handler

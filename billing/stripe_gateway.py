@@ -409,20 +409,34 @@ def _check_event_object(event_type: str, obj: dict[str, Any]) -> None:
             return
 
 
+def _verify_signature(payload: bytes, signature: str | None, secrets: list[str]) -> None:
+    failure = ""
+    for secret in secrets:
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
+            return
+        except stripe.SignatureVerificationError as exc:
+            failure = str(exc.user_message or exc)
+        except UnicodeDecodeError:
+            raise WebhookInvalid("The body is not UTF-8.") from None
+    raise WebhookInvalid(f"Bad signature: {failure}")
+
+
 def webhook_parse(*, payload: bytes, signature: str | None) -> EventInfo:
     """Verifies ``Stripe-Signature`` against STRIPE_WEBHOOK_SECRET (HMAC-SHA256 of
     ``"<t>.<body>"``, at most WEBHOOK_TOLERANCE_SECONDS old) and returns the event."""
-    secret = settings.STRIPE_WEBHOOK_SECRET
-    if not secret:
+    # Connected accounts' events (account.updated) come from a Connect endpoint, which
+    # Stripe signs with its own secret; the platform's events with the other.
+    secrets = [
+        secret
+        for secret in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET)
+        if secret
+    ]
+    if not secrets:
         raise WebhookInvalid("Webhooks are not configured (STRIPE_WEBHOOK_SECRET is empty).")
-    try:
-        stripe.WebhookSignature.verify_header(
-            payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
-        )
-    except stripe.SignatureVerificationError as exc:
-        raise WebhookInvalid(f"Bad signature: {exc.user_message or exc}") from None
-    except UnicodeDecodeError:
-        raise WebhookInvalid("The body is not UTF-8.") from None
+    _verify_signature(payload, signature, secrets)
     try:
         event = json.loads(payload)
     except RecursionError:
@@ -449,3 +463,161 @@ def webhook_parse(*, payload: bytes, signature: str | None) -> EventInfo:
         created_at=timestamp(event.get("created")),
         payload=event,
     )
+
+
+# --- Connect (payouts to models) -------------------------------------------------------------
+
+
+class StripeUnavailable(StripeGatewayError):
+    """Stripe did not answer, or answered 5xx/429: the request may or may not have
+    been applied, so the caller retries with the same idempotency key, never gives up
+    on the money."""
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """A connected (Express) account: only what the payouts page and the run need."""
+
+    id: str
+    payouts_enabled: bool
+    details_submitted: bool
+    transfers_active: bool  # capabilities.transfers == "active"
+    currently_due: tuple[str, ...]
+    disabled_reason: str
+    model_id: str  # our metadata
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    id: str
+    amount: int  # cents
+    amount_reversed: int
+    currency: str  # upper case
+    destination: str
+    reversed: bool
+    transfer_group: str
+    payout_key: str  # our metadata
+
+
+def parse_account(obj: dict[str, Any]) -> AccountInfo:
+    requirements = obj.get("requirements") if isinstance(obj.get("requirements"), dict) else {}
+    capabilities = obj.get("capabilities") if isinstance(obj.get("capabilities"), dict) else {}
+    due = requirements.get("currently_due") if isinstance(requirements, dict) else None
+    return AccountInfo(
+        id=_required_id(obj, "Account"),
+        payouts_enabled=obj.get("payouts_enabled") is True,
+        details_submitted=obj.get("details_submitted") is True,
+        transfers_active=isinstance(capabilities, dict)
+        and capabilities.get("transfers") == "active",
+        currently_due=tuple(item for item in (due or []) if isinstance(item, str)),
+        disabled_reason=_text(requirements.get("disabled_reason"))
+        if isinstance(requirements, dict)
+        else "",
+        model_id=_text(_metadata(obj).get("model_id")),
+    )
+
+
+def parse_transfer(obj: dict[str, Any]) -> TransferInfo:
+    return TransferInfo(
+        id=_required_id(obj, "Transfer"),
+        amount=_int(obj.get("amount"), "amount"),
+        amount_reversed=_int(obj.get("amount_reversed"), "amount_reversed"),
+        currency=(_text(obj.get("currency")) or "usd").upper(),
+        destination=_id_of(obj.get("destination")),
+        reversed=obj.get("reversed") is True,
+        transfer_group=_text(obj.get("transfer_group")),
+        payout_key=_text(_metadata(obj).get("payout_key")),
+    )
+
+
+def _connect_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``_call``, telling "Stripe may not have seen it" (retry with the same key)
+    apart from "Stripe refused it" (a definite answer)."""
+    try:
+        result = fn(*args, **kwargs)
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        logger.warning("Stripe unreachable: %s", exc)
+        raise StripeUnavailable("Stripe could not be reached; nothing was lost.") from exc
+    except stripe.APIError as exc:
+        logger.warning("Stripe error: %s", exc)
+        raise StripeUnavailable("Stripe had an error; nothing was lost.") from exc
+    except stripe.StripeError as exc:
+        if isinstance(exc, stripe.InvalidRequestError) and (
+            getattr(exc, "code", None) == "resource_missing" or exc.http_status == 404
+        ):
+            raise StripeNotFound(exc.user_message or str(exc)) from exc
+        logger.warning("Stripe refused: %s", exc)
+        raise StripeGatewayError(exc.user_message or str(exc) or "Stripe refused.") from exc
+    return dict(result.to_dict())
+
+
+def connect_account_create(*, model_id: str, email: str, idempotency_key: str) -> AccountInfo:
+    """An Express account able to receive transfers; Stripe collects identity, tax and
+    bank details itself. Keyed by model: a retry or a double click makes one account."""
+    return parse_account(
+        _connect_call(
+            _client().v1.accounts.create,
+            params={
+                "type": "express",
+                "email": email,
+                "capabilities": {"transfers": {"requested": True}},
+                "metadata": {"model_id": model_id},
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    )
+
+
+def account_retrieve(*, account_id: str) -> AccountInfo:
+    return parse_account(_connect_call(_client().v1.accounts.retrieve, account_id))
+
+
+def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> str:
+    """A one-time onboarding URL (expires in minutes; refresh_url makes a new one)."""
+    link = _connect_call(
+        _client().v1.account_links.create,
+        params={
+            "account": account_id,
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "type": "account_onboarding",
+        },
+    )
+    return _text(link.get("url"))
+
+
+def transfer_create(
+    *, amount_cents: int, destination: str, payout_key: str, model_id: str, payout_id: str
+) -> TransferInfo:
+    """Moves ``amount_cents`` USD from the platform to the connected account. The ledger
+    key is the idempotency key and the transfer group, so a repeat never pays twice."""
+    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValueError(f"A transfer is a positive whole number of cents, not {amount_cents!r}.")
+    return parse_transfer(
+        _connect_call(
+            _client().v1.transfers.create,
+            params={
+                "amount": amount_cents,
+                "currency": "usd",
+                "destination": destination,
+                "transfer_group": payout_key,
+                "description": "ModelSnapper royalties",
+                "metadata": {
+                    "payout_key": payout_key,
+                    "model_id": model_id,
+                    "payout_id": payout_id,
+                },
+            },
+            options={"idempotency_key": payout_key},
+        )
+    )
+
+
+def transfers_in_group(*, transfer_group: str) -> list[TransferInfo]:
+    """Transfers already made for one payout: the proof a resumed run checks first
+    (an idempotency key lasts 24 hours; the group does not expire)."""
+    page = _connect_call(
+        _client().v1.transfers.list, params={"transfer_group": transfer_group, "limit": 10}
+    )
+    data = page.get("data")
+    return [parse_transfer(obj) for obj in (data if isinstance(data, list) else [])]

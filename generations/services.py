@@ -911,7 +911,11 @@ def generation_release(*, generation: Generation, actor: User) -> Generation:
 def generation_take_down(*, generation: Generation, actor: User) -> Generation:
     """Admin: delete the files and mark the generation taken down, for both sides to see.
 
-    Credits and royalties already settled stay as they are: the image was made.
+    Credits and royalties already settled stay as they are: the image was made with a
+    consent that was valid when it ran, and a take-down usually follows the model's own
+    misuse report — taking the $1.00 back would charge the person whose likeness was
+    misused. The royalty line stays in the ledger, marked "taken down, royalty kept",
+    and is paid out like any other (README, "Royalties of taken-down images").
     """
 
     if not actor.is_platform_admin:

@@ -234,7 +234,9 @@ def royalties_csv(request: AuthenticatedRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="modelsnapper-royalties.csv"'
     writer = csv.writer(response)
-    writer.writerow(["date", "business", "generation", "garment category", "amount", "currency"])
+    writer.writerow(
+        ["date", "business", "generation", "garment category", "amount", "currency", "state"]
+    )
     for line in selectors.royalty_lines_for(user=request.user).iterator():
         profile = getattr(line.user, "business_profile", None)
         writer.writerow(
@@ -245,6 +247,8 @@ def royalties_csv(request: AuthenticatedRequest) -> HttpResponse:
                 line.garment_category,
                 f"{line.royalty_paid:.2f}",
                 "USD",
+                # A taken-down image keeps its royalty (README, "Royalties of taken-down images").
+                "taken down, royalty kept" if line.status == GenerationStatus.TAKEN_DOWN else "",
             ]
         )
     return response

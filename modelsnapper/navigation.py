@@ -22,6 +22,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("marketplace:release", "Release"),
         ("marketplace:consent-inbox", "Consent inbox"),
         ("generations:royalties", "Royalties"),
+        ("payouts:page", "Payouts"),
         ("marketplace:audit-trail", "Audit trail"),
         ("generations:verify", "Verify"),
     ],

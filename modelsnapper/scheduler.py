@@ -32,9 +32,18 @@ class PeriodicJob:
     run: Callable[[], object]
     # Where in its period the job fires (e.g. the daily expiry at 03:00 UTC).
     offset: timedelta = timedelta()
+    # How late a slot may still fire (a scheduler that was down, a fresh deploy); None:
+    # any time within the slot. Weekly payouts must not start on a Wednesday.
+    catch_up: timedelta | None = None
 
     def slot(self, now: datetime) -> int:
         return int((now.timestamp() - self.offset.total_seconds()) // self.every.total_seconds())
+
+    def due(self, now: datetime) -> bool:
+        if self.catch_up is None:
+            return True
+        started = self.slot(now) * self.every.total_seconds() + self.offset.total_seconds()
+        return now.timestamp() - started <= self.catch_up.total_seconds()
 
 
 _jobs: dict[str, PeriodicJob] = {}
@@ -43,11 +52,25 @@ _enqueuer: list[JobEnqueuer] = []
 
 
 def register(
-    name: str, *, every: timedelta, run: Callable[[], object], offset: timedelta = timedelta()
+    name: str,
+    *,
+    every: timedelta,
+    run: Callable[[], object],
+    offset: timedelta = timedelta(),
+    catch_up: timedelta | None = None,
 ) -> None:
     if every <= timedelta():
         raise ValueError(f"periodic job {name!r} needs a positive period")
-    _jobs[name] = PeriodicJob(name=name, every=every, run=run, offset=offset)
+    _jobs[name] = PeriodicJob(name=name, every=every, run=run, offset=offset, catch_up=catch_up)
+
+
+# 1 January 1970, where slots start, was a Thursday.
+_EPOCH_WEEKDAY = 3
+
+
+def weekly_offset(*, weekday: int, at: timedelta) -> timedelta:
+    """The offset of a weekly job on ``weekday`` (Monday 0) at ``at`` after midnight UTC."""
+    return timedelta(days=(weekday - _EPOCH_WEEKDAY) % 7) + at
 
 
 def jobs() -> list[PeriodicJob]:
@@ -78,7 +101,7 @@ def tick(*, now: datetime | None = None) -> list[str]:
     (enqueue,) = _enqueuer
     started = []
     for job in jobs():
-        if not _claim(job, now):
+        if not job.due(now) or not _claim(job, now):
             continue
         try:
             enqueue(job.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -192,6 +193,7 @@ INSTALLED_APPS = [
     "marketplace",
     "billing",
     "generations",
+    "payouts",
     # Above every app (dashboards, demo data, the benchmark); see test_import_order.
     "home",
 ]
@@ -437,6 +439,30 @@ else:
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE") or None
+# The Connect endpoint's signing secret (events of connected accounts, e.g. account.updated).
+STRIPE_CONNECT_WEBHOOK_SECRET = env_str("STRIPE_CONNECT_WEBHOOK_SECRET")
+
+
+# --- payouts to models (Stripe Connect Express) ------------------------------------------------
+def _payout_minimum() -> Decimal:
+    raw = env_str("PAYOUT_MINIMUM_USD", "10.00")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"PAYOUT_MINIMUM_USD must be an amount, got {raw!r}.") from None
+    # A whole number of cents above zero: a payout is never a fraction of a cent, never 0.
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(
+            f"PAYOUT_MINIMUM_USD must be above 0 with at most 2 decimals, got {raw!r}."
+        )
+    return value.quantize(Decimal("0.01"))
+
+
+PAYOUT_MINIMUM_USD = _payout_minimum()
+# The weekly run's day (0 = Monday … 6 = Sunday): the payouts page shows the next one.
+PAYOUT_WEEKDAY = env_int("PAYOUT_WEEKDAY", 0)
+if not 0 <= PAYOUT_WEEKDAY <= 6:
+    raise ImproperlyConfigured(f"PAYOUT_WEEKDAY must be 0..6, got {PAYOUT_WEEKDAY}.")
 
 # --- generation engine ------------------------------------------------------------------------
 GENERATION_ENGINE = env_str("GENERATION_ENGINE", "offline")

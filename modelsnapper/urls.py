@@ -13,6 +13,7 @@ urlpatterns = [
     path("marketplace/", include("marketplace.urls")),
     path("billing/", include("billing.urls")),
     path("generations/", include("generations.urls")),
+    path("payouts/", include("payouts.urls")),
 ]
 
 admin.site.site_header = "ModelSnapper admin"

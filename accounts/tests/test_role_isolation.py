@@ -121,6 +121,13 @@ EXPECTED: dict[str, Expect] = {
     "generations:history": Expect(**business()),
     "generations:royalties": Expect(**model()),
     "generations:royalties-csv": Expect(**model()),
+    # --- payouts (a model's own; businesses and admins get 404) -------------------------
+    "payouts:page": Expect(**model()),
+    "payouts:export": Expect(**model()),
+    "payouts:setup": Expect(**model(405)),
+    # Without a connected account yet both send the model back to the payouts page.
+    "payouts:refresh": Expect(**model(ONBOARD_OR_HOME)),
+    "payouts:return": Expect(**model(ONBOARD_OR_HOME)),
     # The business that made it and the model it shows; nobody else.
     "generations:detail": Expect(
         kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)

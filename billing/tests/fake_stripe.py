@@ -59,6 +59,14 @@ class FakeStripe:
         self.prices: dict[str, dict] = {}
         self.sessions: dict[str, dict] = {}
         self.portal_sessions: dict[str, dict] = {}
+        # Connect: connected accounts, account links, transfers (Stripe's object shapes).
+        self.accounts: dict[str, dict] = {}
+        self.account_links: list[dict] = []
+        self.transfers: dict[str, dict] = {}
+        self.platform_available_cents = 10_000_000
+        # Faults a test switches on: every request answers 500 / a refusal for a path.
+        self.down = False
+        self.refuse: dict[str, tuple[int, dict]] = {}
         self.idempotent: dict[tuple[str, str], tuple[int, dict]] = {}
         self.requests: list[tuple[str, str, dict]] = []
         self.lock = threading.Lock()
@@ -121,6 +129,10 @@ class FakeStripe:
     def handle(self, method: str, path: str, params: dict, idem: str | None) -> tuple[int, dict]:
         with self.lock:
             self.requests.append((method, path, params))
+            if self.down:
+                # Unreachable: the request never reaches the API, so no idempotent
+                # result is saved (Stripe saves one for requests that started executing).
+                return 503, {"error": {"type": "api_error", "message": "Stripe is down (test)."}}
             if idem and (path, idem) in self.idempotent:
                 return self.idempotent[(path, idem)]
             status, body = self._route(method, path, params)
@@ -141,6 +153,11 @@ class FakeStripe:
         }
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        for prefix, answer in self.refuse.items():
+            if path.startswith(prefix):
+                return answer
+        if path.startswith(("/v1/accounts", "/v1/account_links", "/v1/transfers")):
+            return self._route_connect(method, path, params)
         if method == "POST" and path == "/v1/customers":
             customer = {
                 "id": new_id("cus"),
@@ -213,12 +230,240 @@ class FakeStripe:
         self.sessions[session_id] = session
         return 200, session
 
+    # --- Connect (v1/accounts, v1/account_links, v1/transfers) -------------------------
+    def finish_onboarding(self, account_id: str, *, enabled: bool = True) -> dict:
+        # (Called under self.lock by the hosted page; plain dict updates otherwise.)
+        """What Stripe does when the person completes Express onboarding."""
+        account = self.accounts[account_id]
+        account.update(
+            details_submitted=True,
+            payouts_enabled=enabled,
+            capabilities={"transfers": "active" if enabled else "inactive"},
+        )
+        account["requirements"].update(
+            currently_due=[] if enabled else ["external_account"],
+            disabled_reason=None if enabled else "requirements.past_due",
+        )
+        return json.loads(json.dumps(account))
+
+    def restrict(self, account_id: str, *, reason: str = "requirements.past_due") -> dict:
+        """Stripe disables payouts (e.g. a verification document is now due)."""
+        account = self.accounts[account_id]
+        account.update(payouts_enabled=False, capabilities={"transfers": "inactive"})
+        account["requirements"].update(
+            currently_due=["individual.verification.document"], disabled_reason=reason
+        )
+        return json.loads(json.dumps(account))
+
+    def reverse(self, transfer_id: str, *, amount: int | None = None) -> dict:
+        """A transfer reversal (v1/transfers/{id}/reversals), as the dashboard makes one."""
+        with self.lock:
+            self._reverse(transfer_id, {"amount": str(amount)} if amount else {})
+            return json.loads(json.dumps(self.transfers[transfer_id]))
+
+    def _error(self, status: int, code: str, message: str, param: str = "") -> tuple[int, dict]:
+        return status, {
+            "error": {
+                "type": "invalid_request_error",
+                "code": code,
+                "message": message,
+                **({"param": param} if param else {}),
+            }
+        }
+
+    def _route_connect(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        if method == "POST" and path == "/v1/accounts":
+            return self._create_account(params)
+        if match := re.fullmatch(r"/v1/accounts/([^/]+)", path):
+            account = self.accounts.get(match[1])
+            return (200, account) if account else self._missing("account", match[1], "account")
+        if method == "POST" and path == "/v1/account_links":
+            return self._create_account_link(params)
+        if method == "POST" and path == "/v1/transfers":
+            return self._create_transfer(params)
+        if method == "GET" and path == "/v1/transfers":
+            group = params.get("transfer_group")
+            data = [t for t in self.transfers.values() if not group or t["transfer_group"] == group]
+            return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/transfers"}
+        if method == "POST" and (match := re.fullmatch(r"/v1/transfers/([^/]+)/reversals", path)):
+            return self._reverse(match[1], params)
+        if match := re.fullmatch(r"/v1/transfers/([^/]+)", path):
+            transfer = self.transfers.get(match[1])
+            return (200, transfer) if transfer else self._missing("transfer", match[1])
+        return 404, {"error": {"type": "invalid_request_error", "message": f"No route {path}"}}
+
+    def _create_account(self, params: dict) -> tuple[int, dict]:
+        if params.get("type") not in {"express", "standard", "custom"}:
+            return self._error(400, "parameter_missing", "Missing required param: type.", "type")
+        requested = {
+            name: "inactive"
+            for name, spec in (params.get("capabilities") or {}).items()
+            if isinstance(spec, dict) and spec.get("requested") == "true"
+        }
+        account = {
+            "id": new_id("acct"),
+            "object": "account",
+            "type": params["type"],
+            "email": params.get("email"),
+            "country": params.get("country", "US"),
+            "default_currency": "usd",
+            "business_type": params.get("business_type"),
+            "capabilities": requested,
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
+            "requirements": {
+                "currently_due": ["business_type", "external_account", "tos_acceptance.date"],
+                "eventually_due": ["business_type", "external_account", "tos_acceptance.date"],
+                "past_due": [],
+                "disabled_reason": "requirements.past_due",
+                "current_deadline": None,
+            },
+            "metadata": params.get("metadata", {}),
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        self.accounts[account["id"]] = account
+        return 200, account
+
+    def _create_account_link(self, params: dict) -> tuple[int, dict]:
+        for name in ("account", "type"):
+            if not params.get(name):
+                return self._error(400, "parameter_missing", f"Missing required param: {name}.")
+        if params["account"] not in self.accounts:
+            return self._missing("account", params["account"], "account")
+        if params["type"] not in {"account_onboarding", "account_update"}:
+            return self._error(400, "invalid_request_error", "Invalid type.", "type")
+        now = int(time.time())
+        link = {
+            "object": "account_link",
+            "created": now,
+            "expires_at": now + 300,
+            # Stripe's hosted onboarding, played by this server (a browser can open it).
+            "url": f"{self.base_url}/connect/setup/e/{params['account']}/{new_id('link')}",
+            "return_url": params.get("return_url"),
+            "refresh_url": params.get("refresh_url"),
+        }
+        self.account_links.append(link)
+        return 200, link
+
+    def _create_transfer(self, params: dict) -> tuple[int, dict]:
+        raw = params.get("amount", "")
+        if not raw.isdigit() or int(raw) <= 0:
+            return self._error(400, "parameter_invalid_integer", "Invalid integer.", "amount")
+        amount = int(raw)
+        account = self.accounts.get(params.get("destination", ""))
+        if account is None:
+            return self._missing("account", params.get("destination", ""), "destination")
+        if account["capabilities"].get("transfers") != "active":
+            return self._error(
+                400,
+                "insufficient_capabilities_for_transfer",
+                "Your destination account needs to have at least one of the following "
+                "capabilities enabled: transfers, crypto_transfers, legacy_payments",
+                "destination",
+            )
+        if amount > self.platform_available_cents:
+            return self._error(
+                400,
+                "balance_insufficient",
+                "You have insufficient available funds in your Stripe account.",
+            )
+        self.platform_available_cents -= amount
+        transfer_id = new_id("tr")
+        transfer = {
+            "id": transfer_id,
+            "object": "transfer",
+            "amount": amount,
+            "amount_reversed": 0,
+            "currency": params.get("currency", "usd"),
+            "description": params.get("description"),
+            "destination": account["id"],
+            "destination_payment": new_id("py"),
+            "balance_transaction": new_id("txn"),
+            "metadata": params.get("metadata", {}),
+            "reversals": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "total_count": 0,
+                "url": f"/v1/transfers/{transfer_id}/reversals",
+            },
+            "reversed": False,
+            "source_type": "card",
+            "transfer_group": params.get("transfer_group"),
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        self.transfers[transfer_id] = transfer
+        return 200, transfer
+
+    def _reverse(self, transfer_id: str, params: dict) -> tuple[int, dict]:
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            return self._missing("transfer", transfer_id)
+        left = transfer["amount"] - transfer["amount_reversed"]
+        amount = int(params.get("amount") or left)
+        if amount <= 0 or amount > left:
+            return self._error(400, "amount_too_large", "The amount exceeds what is left.")
+        reversal = {
+            "id": new_id("trr"),
+            "object": "transfer_reversal",
+            "amount": amount,
+            "currency": transfer["currency"],
+            "transfer": transfer_id,
+            "metadata": {},
+            "created": int(time.time()),
+        }
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
+        transfer["reversals"]["data"].append(reversal)
+        transfer["reversals"]["total_count"] += 1
+        self.platform_available_cents += amount
+        return 200, reversal
+
     # --- server -------------------------------------------------------------------
     def start(self) -> FakeStripe:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _hosted(self, method: str) -> bool:
+                """Stripe's hosted Express onboarding: a page, and "Agree and submit"."""
+                match = re.fullmatch(
+                    r"/connect/setup/e/(acct_[^/]+)/([^/?]+)", urlsplit(self.path).path
+                )
+                if not match:
+                    return False
+                link = next(
+                    (link for link in fake.account_links if link["url"].endswith(match[2])), None
+                )
+                if link is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return True
+                if method == "POST":
+                    with fake.lock:
+                        fake.finish_onboarding(match[1])
+                    self.send_response(303)
+                    self.send_header("Location", link["return_url"])
+                    self.end_headers()
+                    return True
+                body = (
+                    b"<!doctype html><title>Stripe Express (test)</title>"
+                    b"<h1>Set up payouts for ModelSnapper</h1>"
+                    b"<p>Stripe collects identity, tax and bank details here.</p>"
+                    b'<form method="post"><button type="submit">Agree and submit</button></form>'
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return True
+
             def _respond(self, method: str) -> None:
+                if self._hosted(method):
+                    return
                 if self.headers.get("Authorization") != f"Bearer {API_KEY}":
                     status, body = 401, {"error": {"type": "invalid_request_error"}}
                 else:

@@ -151,4 +151,21 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
         ix(("generationId", 1)),
         ix(("modelId", 1), ("createdAt", -1)),
     ],
+    # --- payouts -------------------------------------------------------------------
+    "payout_accounts": [
+        ix(("modelId", 1), unique=True, partial=_unique_on(modelId="objectId")),
+        # One connected account per model, any number of models without one yet.
+        ix(
+            ("stripeAccountId", 1),
+            unique=True,
+            partial={"stripeAccountId": {"$gt": "", "$type": "string"}},
+        ),
+    ],
+    "payout_ledger": [
+        ix(("key", 1), unique=True, partial=_unique_on(key="string")),
+        ix(("modelId", 1)),
+        ix(("actorId", 1)),
+        ix(("modelId", 1), ("createdAt", -1)),
+        ix(("state", 1)),
+    ],
 }

@@ -14,7 +14,15 @@ from pathlib import Path
 from django.conf import settings
 
 # Lowest first. An app may import itself and anything before it, nothing after it.
-IMPORT_ORDER = ["modelsnapper", "accounts", "billing", "marketplace", "generations", "home"]
+IMPORT_ORDER = [
+    "modelsnapper",
+    "accounts",
+    "billing",
+    "marketplace",
+    "generations",
+    "payouts",
+    "home",
+]
 ROOT = Path(settings.BASE_DIR)
 
 

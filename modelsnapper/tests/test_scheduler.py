@@ -10,7 +10,7 @@ from django.core.management import call_command
 from modelsnapper import scheduler
 from modelsnapper.tasks import run_periodic_job
 
-NOON = datetime(2027, 3, 1, 12, 0, 30, tzinfo=UTC)
+NOON = datetime(2027, 3, 3, 12, 0, 30, tzinfo=UTC)  # a Wednesday: no payout run
 
 
 def _enqueued_names(held) -> list[str]:
@@ -23,6 +23,23 @@ def test_the_product_registers_its_periodic_jobs():
     assert jobs["requeue_generations"].every == timedelta(minutes=1)
     assert jobs["expire_consents"].every == timedelta(days=1)
     assert jobs["expire_consents"].offset == timedelta(hours=3)
+    assert jobs["payouts_run"].every == timedelta(days=7)
+
+
+@pytest.mark.django_db
+def test_the_weekly_payout_run_fires_on_monday_morning_and_never_mid_week(tasks_held, settings):
+    assert settings.PAYOUT_WEEKDAY == 0  # Monday, the default
+    sunday_night = datetime(2027, 3, 7, 23, 0, tzinfo=UTC)
+    monday_six = datetime(2027, 3, 8, 6, 0, 1, tzinfo=UTC)
+
+    assert "payouts_run" not in scheduler.tick(now=NOON)  # Wednesday: a fresh start
+    assert "payouts_run" not in scheduler.tick(now=sunday_night)
+    assert "payouts_run" in scheduler.tick(now=monday_six)
+    assert "payouts_run" not in scheduler.tick(now=monday_six + timedelta(hours=3))
+    # The scheduler was down all Monday: it catches up on Tuesday morning, not later.
+    assert "payouts_run" in scheduler.tick(now=datetime(2027, 3, 16, 5, 0, tzinfo=UTC))
+    # A week later it was down until Tuesday 07:00: more than a day late, that week waits.
+    assert "payouts_run" not in scheduler.tick(now=datetime(2027, 3, 23, 7, 0, tzinfo=UTC))
 
 
 @pytest.mark.django_db
