@@ -25,8 +25,11 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(BusinessProfile)
 class BusinessProfileAdmin(admin.ModelAdmin):
     list_display = ["business_name", "user", "ai_credits", "subscription_status", "package"]
-    list_filter = ["subscription_status", "package"]
-    search_fields = ["business_name", "user__email", "stripe_customer_id"]
+    # Not "package": that lists every package ever made as a filter link. The package's
+    # kind filters, its name is searchable, and the edit form picks it by search.
+    list_filter = ["subscription_status", "package__human_model_access", "package__is_active"]
+    search_fields = ["business_name", "user__email", "stripe_customer_id", "package__name"]
+    autocomplete_fields = ["package"]
     list_select_related = ["user", "package"]
     # Balances and approvals change only through services (ledger, consent).
     readonly_fields = ["id", "user", "ai_credits", "approved_models", "stripe_customer_id"]

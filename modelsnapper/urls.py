@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from modelsnapper.health import healthz
+from modelsnapper.paging import bound_admin_changelists
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -15,4 +16,5 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "ModelSnapper admin"
+bound_admin_changelists(admin.site)
 admin.site.site_title = "ModelSnapper admin"
