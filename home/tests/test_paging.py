@@ -16,6 +16,7 @@ from modelsnapper.paging import PAGE_SIZE
 pytestmark = pytest.mark.django_db
 
 SMALL, LARGE = 10, 55
+OUR_APPS = {"accounts", "billing", "marketplace", "generations"}
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_a_user_list_shows_a_page_and_reaches_every_row(sizes, name, persona, ke
 
 
 def test_the_directory_pages_listed_models_in_the_database(sizes):
-    small, large = sizes
+    _, large = sizes
     first, queries = _get(large.business, reverse("marketplace:directory"))
     listed = SMALL + LARGE + 2  # each build's listed models and its model persona
     assert first.context["entries"].page.paginator.count == listed
@@ -159,9 +160,11 @@ def test_every_admin_changelist_shows_at_most_a_page():
         assert model_admin.list_max_show_all <= PAGE_SIZE, model_admin
 
 
-def test_admin_changelists_cost_the_same_queries_small_and_large(sizes):
-    small, large = sizes
-    for model, _ in admin.site._registry.items():
+def test_every_admin_changelist_renders_at_most_a_page_of_rows(sizes):
+    _, large = sizes
+    for model in admin.site._registry:
+        if model._meta.app_label not in OUR_APPS:
+            continue  # e.g. django_rq's queue dashboard, not a list of our rows
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response, _ = _get(large.admin, url)
         assert len(response.context["cl"].result_list) <= PAGE_SIZE, url
