@@ -26,6 +26,7 @@ from generations.models import GenerationStatus
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
+from modelsnapper.paging import page_size
 
 HISTORY_PAGE_SIZE = 24
 
@@ -110,7 +111,7 @@ def history(request: AuthenticatedRequest) -> HttpResponse:
         status = filters.cleaned_data.get("status") or ""
     page = Paginator(
         selectors.history_for(user=request.user, wearer_type=wearer_type, status=status),
-        HISTORY_PAGE_SIZE,
+        page_size(HISTORY_PAGE_SIZE),
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

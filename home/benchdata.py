@@ -315,10 +315,12 @@ def build(n: int, *, prefix: str = "bench", now: datetime | None = None) -> Pers
     # n packages in all (the business-profile admin must not list each as a filter).
     Package.objects.bulk_create(
         (
+            # Retired packages: the packages page shows the few on sale.
             Package(
                 stripe_price_id=f"price_{prefix}_{i}",
                 name=f"{prefix} pack {i}",
                 ai_credits_granted=1,
+                is_active=False,
             )
             for i in range(n - 1)
         ),

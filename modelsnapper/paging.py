@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -35,18 +36,26 @@ class Paged(Generic[T]):
         return bool(self.page.has_other_pages())
 
 
+def page_size(preferred: int = PAGE_SIZE) -> int:
+    """Rows per page: ``preferred``, capped by settings.LIST_PAGE_SIZE (``make bench`` lowers
+    it to its small size so both databases show a full page)."""
+    return max(1, min(preferred, getattr(settings, "LIST_PAGE_SIZE", PAGE_SIZE), PAGE_SIZE))
+
+
 def page_of(
     items: QuerySet[Any] | Sequence[Any],
     params: QueryDict,
     *,
-    per_page: int = PAGE_SIZE,
+    per_page: int | None = None,
     param: str = "page",
     count: int | None = None,
 ) -> Paged[Any]:
     """The page ``params[param]`` names (the last for a number too big, the first for junk).
 
+    ``per_page``: rows per page, at most PAGE_SIZE (default: ``page_size()``).
     ``count``: the number of rows when the caller already knows it (saves a COUNT query).
     """
+    per_page = page_size() if per_page is None else per_page
     if not 0 < per_page <= PAGE_SIZE:
         raise ValueError(f"per_page must be 1..{PAGE_SIZE}")
     paginator = Paginator(items, per_page)

@@ -298,6 +298,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 25
 MAX_IMAGE_UPLOAD_BYTES = 15 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
+# Rows per page of every list (modelsnapper.paging; at most 50). `make bench` lowers it.
+LIST_PAGE_SIZE = 50
 
 # --- accounts (django-allauth) ----------------------------------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}
