@@ -234,7 +234,10 @@ def release_state(*, model_user: User) -> ReleaseState:
 
 
 def _with_business(qs: QuerySet[ConsentRequest]) -> QuerySet[ConsentRequest]:
-    return qs.select_related("business", "business__business_profile")
+    # The business's name is shown, not its approvals array.
+    return qs.select_related("business", "business__business_profile").defer(
+        "business__business_profile__approved_models"
+    )
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,7 @@ def audit_trail_for_model(*, model_user: User) -> QuerySet[ConsentEvent]:
     return (
         ConsentEvent.objects.filter(model_id=model_user.pk)
         .select_related("business", "business__business_profile")
+        .defer("business__business_profile__approved_models")
         .order_by("-created_at", "-sequence")
     )
 
@@ -296,7 +300,10 @@ def audit_trail_for_model(*, model_user: User) -> QuerySet[ConsentEvent]:
 
 def business_has_model_access(*, business_user: User) -> bool:
     profile = (
-        BusinessProfile.objects.select_related("package").filter(user_id=business_user.pk).first()
+        BusinessProfile.objects.select_related("package")
+        .only("id", "package__human_model_access")
+        .filter(user_id=business_user.pk)
+        .first()
     )
     return profile is not None and profile.includes_human_models
 
@@ -428,6 +435,7 @@ def audit_trail_for_pair(*, business_user: User, model_user_id: str) -> QuerySet
     return (
         ConsentEvent.objects.filter(business_id=business_user.pk, model_id=model_user_id)
         .select_related("business", "business__business_profile")
+        .defer("business__business_profile__approved_models")
         .order_by("-created_at", "-sequence")
     )
 

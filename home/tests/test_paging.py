@@ -186,3 +186,31 @@ def test_the_credit_ledger_changelist_sorts_by_id_newest_first(sizes):
     rows = list(response.context["cl"].result_list)
     assert [row.pk for row in rows] == sorted((row.pk for row in rows), reverse=True)
     assert '"createdAt" DESC' not in str(response.context["cl"].queryset.query)
+
+
+ARRAY_COLUMNS = ('"approvedBusinesses"', '"approvedModels"')
+
+
+@pytest.mark.parametrize(
+    ("name", "persona"),
+    [
+        ("home:dashboard", "model"),
+        ("home:dashboard", "business"),
+        ("generations:history", "business"),
+        ("generations:royalties", "model"),
+        ("marketplace:business-consents", "business"),
+        ("marketplace:directory", "business"),
+        ("marketplace:consent-inbox", "model"),
+    ],
+)
+def test_no_list_page_reads_an_approvals_array(sizes, name, persona):
+    _, large = sizes
+    client = Client()
+    client.force_login(getattr(large, persona))
+    client.get(reverse(name))  # the session and profile checks settle
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(name)).status_code == 200
+    # The viewer's own business profile (credits, package) is read; no one's approvals.
+    selected = [q["sql"].split(" FROM ")[0] for q in queries.captured_queries]
+    offending = [sql for sql in selected if any(column in sql for column in ARRAY_COLUMNS)]
+    assert offending == [], offending
