@@ -310,7 +310,7 @@ def _store_product_photos(photos: list[Any]) -> list[str]:
     processed_jpegs: list[bytes] = []
     for index, photo in enumerate(photos, start=1):
         try:
-            processed_jpegs.append(process_image_upload(photo).jpeg_bytes)
+            processed_jpegs.append(process_image_upload(photo, thumbnail=False).jpeg_bytes)
         except DomainError as exc:
             name = getattr(photo, "name", "") or f"photo {index}"
             raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
