@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from http.client import HTTPConnection
@@ -319,7 +320,7 @@ def platform_overhead(databases: Databases, repeat: int) -> dict[str, float]:
             wearer=services.Wearer.parse(f"avatar:{avatar.pk}"),
             category="top",
             photos=[SimpleUploadedFile("shirt.jpg", garment, "image/jpeg")],
-            batch_key=f"bench-overhead-{index}",
+            batch_key=f"bench-overhead-{uuid.uuid4().hex}",
             actor=who.business,
         )
         created = time.perf_counter()

@@ -229,10 +229,13 @@ def _flatten_to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
+def _encode_jpeg(image: Image.Image, quality: int, *, optimize: bool = True) -> bytes:
+    # optimize=True (Huffman tables fitted to the image) makes libjpeg hold every DCT
+    # coefficient of the image at once: ~3 bytes a pixel, 36 MB for 12 MP. Full-size
+    # re-encodes skip it (a few % larger files); thumbnails keep it.
     buffer = io.BytesIO()
     # No exif=, no icc_profile=: the output carries pixels only.
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    image.save(buffer, format="JPEG", quality=quality, optimize=optimize)
     return buffer.getvalue()
 
 
@@ -307,7 +310,7 @@ def process_image_upload(upload: Any, *, thumbnail: bool = True) -> ProcessedIma
             raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
 
     rgb.load()
-    jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY)
+    jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY, optimize=False)
     thumbnail_bytes = _encode_jpeg(_thumbnail_of(rgb), THUMBNAIL_QUALITY) if thumbnail else b""
     return ProcessedImage(
         image=rgb,

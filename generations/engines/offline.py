@@ -299,7 +299,7 @@ def cut_out_garment(image: Image.Image) -> Cutout:
     if box is None:  # pragma: no cover - excluded by the share check
         raise EngineError(NO_GARMENT_MESSAGE, code=EngineCode.NO_GARMENT)
     # Shrink by a pixel before feathering so no background fringe shows.
-    alpha = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.GaussianBlur(1.6))
+    alpha = _rank(mask, 1, ImageChops.darker).filter(ImageFilter.GaussianBlur(1.6))
     return Cutout(image=image.crop(box), alpha=alpha.crop(box))
 
 
@@ -316,6 +316,8 @@ def _fit_wearer(image: Image.Image) -> Image.Image:
     else:
         crop_w, crop_h = float(width), width / target
     left, top = (width - crop_w) * 0.5, (height - crop_h) * 0.4
+    if (width, height) == (OUTPUT_WIDTH, OUTPUT_HEIGHT):
+        return image  # already the output's size and shape (e.g. decoded at 1/2)
     return image.resize(
         (OUTPUT_WIDTH, OUTPUT_HEIGHT),
         Image.Resampling.LANCZOS,
