@@ -6,7 +6,7 @@ from accounts.models import BusinessProfile, ModelProfile, User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    ordering = ["-created_at"]
+    ordering = ["-pk"]  # newest first by the always-indexed, time-ordered _id
     list_display = ["email", "role", "is_active", "is_staff", "clerk_id", "created_at"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "clerk_id"]

@@ -26,6 +26,10 @@ from modelsnapper.errors import DomainError
 class ReadOnlyAdmin(admin.ModelAdmin):
     """A mirror or a ledger: services write it, nobody edits it here."""
 
+    # Newest first by _id: an ObjectId grows with time and is always indexed, where the
+    # models' own time orderings are not indexed alone (a sort of the whole collection).
+    ordering = ["-pk"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -9,8 +9,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDay
+from django.db import connection
+from django.db.models import CharField, Count, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Substr, TruncDay
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -195,16 +196,29 @@ def royalty_lines_for(*, user: User) -> QuerySet[Generation]:
 RoyaltyDay = tuple[Any, Any, int]  # (day, amount, uses)
 
 
+def _day_of_use() -> Any:
+    if connection.vendor == "sqlite":
+        # SQLite's TruncDay is a Python function called once per row; the stored text's
+        # date part is the same UTC day (TIME_ZONE is UTC) and SQLite groups it natively.
+        return Substr(Cast("generated_at", output_field=CharField()), 1, 10)
+    return TruncDay("generated_at")  # MongoDB: $dateTrunc
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def royalty_days_for(*, user: User) -> list[RoyaltyDay]:
     """Paid uses grouped by day: one query the summary, the chart and the pager share."""
-    return list(
+    rows = (
         Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
-        .annotate(day=TruncDay("generated_at"))
+        .annotate(day=_day_of_use())
         .values("day")
         .annotate(amount=Sum("royalty_paid"), uses=Count("id"))
         .order_by("day")
         .values_list("day", "amount", "uses")
     )
+    return [(_as_date(day), amount, uses) for day, amount, uses in rows]
 
 
 def royalty_summary_for(*, user: User, days: list[RoyaltyDay] | None = None) -> dict[str, Any]:

@@ -139,8 +139,10 @@ def _directory(prefix: str, n: int, who: Personas, now: datetime) -> None:
 
 
 def _inbox(prefix: str, n: int, who: Personas, now: datetime) -> None:
-    """n businesses asking the model (a third approved), with n audit events."""
-    businesses = _users(prefix, "asker", Role.BUSINESS, n)
+    """n pending, n approved and n past requests to the model (each inbox section is a
+    list of n), with n audit events."""
+    statuses = [ConsentStatus.PENDING, ConsentStatus.APPROVED, ConsentStatus.REJECTED]
+    businesses = _users(prefix, "asker", Role.BUSINESS, 3 * n)
     BusinessProfile.objects.bulk_create(
         (
             BusinessProfile(user=b, business_name=f"{prefix} Asker {i:05d}")
@@ -148,7 +150,6 @@ def _inbox(prefix: str, n: int, who: Personas, now: datetime) -> None:
         ),
         batch_size=BATCH,
     )
-    statuses = [ConsentStatus.PENDING, ConsentStatus.APPROVED, ConsentStatus.REJECTED]
     requests = ConsentRequest.objects.bulk_create(
         (
             ConsentRequest(
@@ -165,7 +166,7 @@ def _inbox(prefix: str, n: int, who: Personas, now: datetime) -> None:
         batch_size=BATCH,
     )
     # The model's approvals array holds every business that asked: a page that
-    # decodes it for each row pays for n ids per row.
+    # decodes it for each row pays for 3n ids per row.
     ModelProfile.objects.filter(user=who.model).update(
         approved_businesses=[who.business.pk, *(b.pk for b in businesses)]
     )
@@ -180,7 +181,7 @@ def _inbox(prefix: str, n: int, who: Personas, now: datetime) -> None:
                 created_at=now - timedelta(minutes=i),
                 sequence=i,
             )
-            for i, r in enumerate(requests)
+            for i, r in enumerate(requests[:n])
         ),
         batch_size=BATCH,
     )

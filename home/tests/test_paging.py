@@ -82,12 +82,14 @@ def test_the_consent_inbox_pages_each_section_and_keeps_the_others_page(sizes):
     url = reverse("marketplace:consent-inbox")
     response, _ = _get(large.model, url)
     inbox = response.context["inbox"]
-    # 55 askers in turn pending, approved, rejected: 19 pending, 18 approved, 18 past.
-    assert [inbox.pending.page.paginator.count, inbox.approved.page.paginator.count] == [19, 18]
+    # 55 askers of each kind: pending, approved, rejected.
+    assert [inbox.pending.page.paginator.count, inbox.approved.page.paginator.count] == [55, 55]
     html = response.content.decode()
     assert html.index("Waiting for your answer") < html.index("Approved businesses")
-    response, _ = _get(large.model, f"{url}?approved_page=1&pending_page=1")
-    assert 'href="?approved_page=1&amp;pending_page=' not in response.content.decode()
+    # Paging one section keeps the page the other sections are on.
+    response, _ = _get(large.model, f"{url}?approved_page=2&pending_page=1")
+    assert 'href="?approved_page=2&amp;pending_page=2"' in response.content.decode()
+    assert len(response.context["inbox"].approved.rows) == LARGE - PAGE_SIZE
 
 
 def test_the_inbox_pager_keeps_the_other_sections_page(sizes):
