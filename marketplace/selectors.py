@@ -240,6 +240,13 @@ def _with_business(qs: QuerySet[ConsentRequest]) -> QuerySet[ConsentRequest]:
     )
 
 
+PAST_STATUSES = [
+    status
+    for status in ConsentStatus
+    if status not in (ConsentStatus.PENDING, ConsentStatus.APPROVED)
+]
+
+
 @dataclass(frozen=True)
 class ConsentInbox:
     # Pending first, each section paged on its own (pending_page, approved_page, past_page).
@@ -264,14 +271,12 @@ def consent_inbox(*, model_user: User, params: QueryDict | None = None) -> Conse
             param="pending_page",
         ),
         approved=page_of(
-            mine.filter(status=ConsentStatus.APPROVED).order_by("-decided_at", "-pk"),
+            mine.filter(status=ConsentStatus.APPROVED).order_by("-requested_at", "-pk"),
             params,
             param="approved_page",
         ),
         past=page_of(
-            mine.exclude(status__in=[ConsentStatus.PENDING, ConsentStatus.APPROVED]).order_by(
-                "-decided_at", "-pk"
-            ),
+            mine.filter(status__in=PAST_STATUSES).order_by("-requested_at", "-pk"),
             params,
             param="past_page",
         ),
