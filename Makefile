@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-run run prod worker scheduler test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries benchmark audit clean
+.PHONY: install install-run run prod worker scheduler test test-mongo test-clock lint format migrate seed check-mongo check-mongo-queries bench benchmark audit clean
 
 RUN_STAMP := $(VENV)/.installed-run
 
@@ -92,8 +92,12 @@ format: install
 audit: install
 	scripts/audit
 
-benchmark: install
-	$(BIN)/python manage.py benchmark
+# Every page at 10 vs 10 000 rows, the engine, overhead, memory, req/s (a few minutes);
+# prints a table and writes bench/results.json. BENCH_ARGS="--repeat 3" to pass options.
+bench: install
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+benchmark: bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

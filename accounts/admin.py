@@ -10,7 +10,7 @@ admin.site.login_form = RateLimitedAdminLoginForm
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    ordering = ["-created_at"]
+    ordering = ["-pk"]  # newest first by the always-indexed, time-ordered _id
     list_display = ["email", "role", "is_active", "is_staff", "clerk_id", "created_at"]
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "clerk_id"]
@@ -29,8 +29,11 @@ class UserAdmin(DjangoUserAdmin):
 @admin.register(BusinessProfile)
 class BusinessProfileAdmin(admin.ModelAdmin):
     list_display = ["business_name", "user", "ai_credits", "subscription_status", "package"]
-    list_filter = ["subscription_status", "package"]
-    search_fields = ["business_name", "user__email", "stripe_customer_id"]
+    # Not "package": that lists every package ever made as a filter link. The package's
+    # kind filters, its name is searchable, and the edit form picks it by search.
+    list_filter = ["subscription_status", "package__human_model_access", "package__is_active"]
+    search_fields = ["business_name", "user__email", "stripe_customer_id", "package__name"]
+    autocomplete_fields = ["package"]
     list_select_related = ["user", "package"]
     # Balances and approvals change only through services (ledger, consent).
     readonly_fields = ["id", "user", "ai_credits", "approved_models", "stripe_customer_id"]

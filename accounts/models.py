@@ -162,6 +162,8 @@ class ModelProfile(models.Model):
 
     class Meta:
         db_table = "model_profiles"
+        # The model directory is listed by name: a page walks this index.
+        indexes = [models.Index(fields=["name"], name="model_profiles_name")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(royalty_balance__gte=0),

@@ -20,8 +20,16 @@ def user_has_profile(user: User) -> bool:
 
 
 def business_profile_for(user: User) -> BusinessProfile:
-    """The business's own profile (raises DoesNotExist → callers 404/redirect)."""
-    return BusinessProfile.objects.select_related("package").get(user_id=user.pk)
+    """The business's own profile (raises DoesNotExist → callers 404/redirect).
+
+    Its approvedModels array (an id per approving model) is left undecoded: no page
+    shows it, and every business page reads this profile.
+    """
+    return (
+        BusinessProfile.objects.select_related("package")
+        .defer("approved_models")
+        .get(user_id=user.pk)
+    )
 
 
 def model_profile_for(user: User) -> ModelProfile:

@@ -26,6 +26,10 @@ from modelsnapper.errors import DomainError
 class ReadOnlyAdmin(admin.ModelAdmin):
     """A mirror or a ledger: services write it, nobody edits it here."""
 
+    # Newest first by _id: an ObjectId grows with time and is always indexed, where the
+    # models' own time orderings are not indexed alone (a sort of the whole collection).
+    ordering = ["-pk"]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -82,10 +86,19 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditLedgerEntry)
 class CreditLedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "business", "reason", "delta", "balance_after", "state", "key"]
+    list_display = ["created", "business", "reason", "delta", "balance_after", "state", "key"]
     list_filter = ["reason", "state"]
+    # Newest first by _id (an ObjectId grows with time and is always indexed): the
+    # collection's only createdAt index starts with businessId, so sorting every row
+    # on createdAt would scan and sort the whole ledger.
+    ordering = ["-pk"]
+    sortable_by = ["created", "key"]
     search_fields = ["key", "business__business_name", "business__user__email"]
     list_select_related = ["business", "actor"]
+
+    @admin.display(description="created at", ordering="pk")
+    def created(self, entry: CreditLedgerEntry) -> object:
+        return entry.created_at
 
 
 @admin.register(BusinessCredits)

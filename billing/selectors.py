@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import BusinessProfile, User
@@ -17,8 +18,7 @@ from billing.models import (
     LedgerState,
     Package,
 )
-
-HISTORY_LIMIT = 200
+from modelsnapper.paging import Paged, page_of
 
 
 def business_balance(*, user: User | None = None, business: BusinessProfile | None = None) -> int:
@@ -46,21 +46,24 @@ def checkout_session_for(*, user: User, stripe_session_id: str) -> CheckoutSessi
     )
 
 
-def invoices_for(*, user: User) -> list[Invoice]:
-    return list(Invoice.objects.filter(user_id=user.pk).order_by("-period_start", "-pk"))
+def invoices_for(*, user: User) -> QuerySet[Invoice]:
+    """The business's invoices, newest first (paged by the view); line items stay undecoded."""
+    return (
+        Invoice.objects.filter(user_id=user.pk).defer("line_items").order_by("-period_start", "-pk")
+    )
 
 
 def invoice_for(*, user: User, invoice_id: str) -> Invoice:
     return Invoice.objects.get(pk=invoice_id, user_id=user.pk)
 
 
-def ledger_for(*, user: User, limit: int = HISTORY_LIMIT) -> list[CreditLedgerEntry]:
-    """The business's applied ledger rows, newest first."""
+def ledger_for(*, user: User) -> QuerySet[CreditLedgerEntry]:
+    """The business's applied ledger rows, newest first (the (business, -createdAt) index)."""
     profile = business_profile_for(user)
-    return list(
+    return (
         CreditLedgerEntry.objects.filter(business_id=profile.pk, state=LedgerState.APPLIED)
         .select_related("actor")
-        .order_by("-created_at", "-pk")[:limit]
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -90,10 +93,13 @@ def balance_chart(
     return BalanceChart(points=points, width=width, height=height, max_balance=top)
 
 
-def credit_history(*, user: User) -> dict[str, object]:
+def credit_history(*, user: User, params: QueryDict | None = None) -> dict[str, object]:
+    """One page of the ledger (every row reachable) and the balance over that page's rows."""
     profile = business_profile_for(user)
-    entries = ledger_for(user=user)
-    return {"profile": profile, "entries": entries, "chart": balance_chart(entries)}
+    entries: Paged[CreditLedgerEntry] = page_of(
+        ledger_for(user=user), params if params is not None else QueryDict()
+    )
+    return {"profile": profile, "entries": entries, "chart": balance_chart(entries.rows)}
 
 
 def businesses_with_stale_pending_rows(*, older_than: timedelta) -> list[BusinessProfile]:

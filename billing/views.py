@@ -17,6 +17,7 @@ from billing import selectors, services, stripe_gateway
 from billing.models import CheckoutSession, Invoice
 from modelsnapper.errors import DomainError
 from modelsnapper.middleware import body_limit
+from modelsnapper.paging import page_of
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def checkout_cancel(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def invoices(request: AuthenticatedRequest) -> HttpResponse:
     context = {
-        "invoices": selectors.invoices_for(user=request.user),
+        "invoices": page_of(selectors.invoices_for(user=request.user), request.GET),
         "profile": business_profile_for(request.user),
         "payments_enabled": stripe_gateway.payments_enabled(),
     }
@@ -126,7 +127,8 @@ def portal(request: AuthenticatedRequest) -> HttpResponse:
 @business_required
 @require_GET
 def credits(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "billing/credits.html", selectors.credit_history(user=request.user))
+    context = selectors.credit_history(user=request.user, params=request.GET)
+    return render(request, "billing/credits.html", context)
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature authenticates instead.

@@ -9,6 +9,7 @@ from modelsnapper.errors import DomainError
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
+    ordering = ["-pk"]  # newest first by the always-indexed, time-ordered _id
     list_display = [
         "id",
         "user",
@@ -57,6 +58,7 @@ class GenerationAdmin(admin.ModelAdmin):
 
 @admin.register(GenerationBatch)
 class GenerationBatchAdmin(admin.ModelAdmin):
+    ordering = ["-pk"]  # newest first by the always-indexed, time-ordered _id
     list_display = ["id", "user", "size", "created_at"]
     list_select_related = ["user"]
     readonly_fields = [f.name for f in GenerationBatch._meta.fields]
@@ -70,6 +72,7 @@ class GenerationBatchAdmin(admin.ModelAdmin):
 
 @admin.register(RoyaltyLedger)
 class RoyaltyLedgerAdmin(admin.ModelAdmin):
+    ordering = ["-pk"]  # newest first by the always-indexed, time-ordered _id
     """Append-only: read here, written only by generations.services.royalty_credit."""
 
     list_display = ["key", "model", "business", "amount", "balance_after", "created_at"]

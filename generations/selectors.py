@@ -9,8 +9,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import TruncDay
+from django.db import connection
+from django.db.models import CharField, Count, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Substr, TruncDay
+from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.models import BusinessProfile, ModelProfile, User
@@ -27,6 +29,7 @@ from marketplace.models import AIAvatar
 from marketplace.selectors import approved_models_for_business
 from modelsnapper import heartbeat
 from modelsnapper.garments import garment_labels
+from modelsnapper.paging import page_of
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,23 @@ def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
     }
 
 
+# Columns of the wearing model's profile a list row never shows (large arrays).
+WEARER_PROFILE_UNUSED = (
+    "model__model_profile__approved_businesses",
+    "model__model_profile__reference_images",
+)
+
+
+def recent_for(*, user: User, limit: int = 6) -> list[Generation]:
+    """The business's newest generations with their wearers (one query, whatever the wearer)."""
+    return list(
+        Generation.objects.filter(user_id=user.pk)
+        .select_related("avatar", "model__model_profile")
+        .defer(*WEARER_PROFILE_UNUSED)
+        .order_by("-generated_at", "-id")[:limit]
+    )
+
+
 def history_for(*, user: User, wearer_type: str = "", status: str = "") -> QuerySet[Generation]:
     """The business's generations, newest first (the ``(userId, generatedAt)`` index)."""
     qs = Generation.objects.filter(user_id=user.pk)
@@ -129,7 +149,12 @@ def history_for(*, user: User, wearer_type: str = "", status: str = "") -> Query
         qs = qs.filter(model_type=wearer_type)
     if status in GenerationStatus.values:
         qs = qs.filter(status=status)
-    return qs.select_related("avatar", "model__model_profile").order_by("-generated_at", "-id")
+    return (
+        qs.select_related("avatar", "model__model_profile")
+        # Only the wearer's name is shown: the model's arrays stay undecoded.
+        .defer(*WEARER_PROFILE_UNUSED)
+        .order_by("-generated_at", "-id")
+    )
 
 
 def generation_for_business(*, user: User, generation_id: str) -> Generation | None:
@@ -169,19 +194,59 @@ def royalty_lines_for(*, user: User) -> QuerySet[Generation]:
     return (
         Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
         .select_related("user__business_profile")
+        .defer("user__business_profile__approved_models")
         .order_by("-generated_at", "-id")
     )
 
 
-def royalty_summary_for(*, user: User) -> dict[str, Any]:
-    profile = ModelProfile.objects.get(user_id=user.pk)
-    lines = royalty_lines_for(user=user)
-    total = Decimal(lines.aggregate(total=Sum("royalty_paid"))["total"] or 0).quantize(CENT)
+RoyaltyDay = tuple[Any, Any, int]  # (day, amount, uses)
+
+
+def _day_of_use() -> Any:
+    if connection.vendor == "sqlite":
+        # SQLite's TruncDay is a Python function called once per row; the stored text's
+        # date part is the same UTC day (TIME_ZONE is UTC) and SQLite groups it natively.
+        return Substr(Cast("generated_at", output_field=CharField()), 1, 10)
+    return TruncDay("generated_at")  # MongoDB: $dateTrunc
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def royalty_days_for(*, user: User) -> list[RoyaltyDay]:
+    """Paid uses grouped by day: one query the summary, the chart and the pager share."""
+    rows = (
+        Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
+        .annotate(day=_day_of_use())
+        .values("day")
+        .annotate(amount=Sum("royalty_paid"), uses=Count("id"))
+        .order_by("day")
+        .values_list("day", "amount", "uses")
+    )
+    return [(_as_date(day), amount, uses) for day, amount, uses in rows]
+
+
+def royalty_summary_for(*, user: User, days: list[RoyaltyDay] | None = None) -> dict[str, Any]:
+    days = royalty_days_for(user=user) if days is None else days
+    profile = ModelProfile.objects.only("id", "user_id", "royalty_balance").get(user_id=user.pk)
+    total = sum((Decimal(amount) for _, amount, _ in days), Decimal("0")).quantize(CENT)
     return {
         "profile": profile,
         "balance": profile.royalty_balance,
         "total": total,
-        "count": lines.count(),
+        "count": sum(uses for _, _, uses in days),
+    }
+
+
+def royalty_page(*, user: User, params: QueryDict) -> dict[str, Any]:
+    """The royalties page: one grouped query for summary, chart and row count, one page of rows."""
+    days = royalty_days_for(user=user)
+    summary = royalty_summary_for(user=user, days=days)
+    return {
+        "page": page_of(royalty_lines_for(user=user), params, count=summary["count"]),
+        "summary": summary,
+        "chart": royalty_chart_for(user=user, days=days),
     }
 
 
@@ -204,26 +269,21 @@ CHART_HEIGHT = 180
 CHART_BOTTOM = 24  # room for labels
 
 
-def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any]:
+def royalty_chart_for(
+    *, user: User, today: date | None = None, days: list[RoyaltyDay] | None = None
+) -> dict[str, Any]:
     """Royalties per month (or per day when they all fall in one month), as SVG bars.
 
     One grouped query by day serves both views: the months are summed from the days
     here, so the page makes the same queries however its rows fall on the calendar,
     and costs the same for a model with ten uses or ten thousand.
     """
-    days = list(
-        Generation.objects.filter(model_id=user.pk, royalty_paid__gt=0)
-        .annotate(day=TruncDay("generated_at"))
-        .values("day")
-        .annotate(amount=Sum("royalty_paid"))
-        .order_by("day")
-        .values_list("day", "amount")
-    )
+    days = royalty_days_for(user=user) if days is None else days
     if not days:
         return {"bars": [], "by": "month", "width": CHART_WIDTH, "height": CHART_HEIGHT}
-    by_day = len({(day.year, day.month) for day, _ in days}) == 1
+    by_day = len({(day.year, day.month) for day, _, _ in days}) == 1
     buckets: OrderedDict[str, Decimal] = OrderedDict()
-    for day, amount in days:
+    for day, amount, _ in days:
         label = day.strftime("%d %b") if by_day else day.strftime("%b %Y")
         buckets[label] = (buckets.get(label, Decimal("0.00")) + Decimal(amount)).quantize(CENT)
     peak = max(buckets.values()) or Decimal("1")

@@ -324,7 +324,7 @@ def _store_product_photos(photos: list[Any]) -> list[str]:
     processed_jpegs: list[bytes] = []
     for index, photo in enumerate(photos, start=1):
         try:
-            processed_jpegs.append(process_image_upload(photo).jpeg_bytes)
+            processed_jpegs.append(process_image_upload(photo, thumbnail=False).jpeg_bytes)
         except DomainError as exc:
             name = getattr(photo, "name", "") or f"photo {index}"
             raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
@@ -583,27 +583,29 @@ def _wearer_jpeg(generation: Generation) -> bytes:
     return read_private(key)
 
 
-def _thumbnail(jpeg: bytes) -> bytes:
-    with Image.open(io.BytesIO(jpeg)) as opened:
-        image = opened.convert("RGB")
-        height = round(image.height * THUMBNAIL_WIDTH / image.width)
-        small = image.resize((THUMBNAIL_WIDTH, max(height, 1)), Image.Resampling.LANCZOS)
+def _checked_thumbnail(jpeg: bytes) -> bytes:
+    """Refuse garbage bytes from an engine before they reach storage; the thumbnail of
+    good ones, from the same (single) decode."""
+    try:
+        with Image.open(io.BytesIO(jpeg)) as opened:
+            if opened.format != "JPEG":
+                raise DomainError(MSG_BAD_OUTPUT, code=GenerationCode.BAD_OUTPUT)
+            # Decoded at the smallest DCT scale still ≥ the thumbnail: every scan's
+            # entropy-coded data is still read, so truncated or corrupt data raises.
+            opened.draft(
+                "RGB", (THUMBNAIL_WIDTH, round(THUMBNAIL_WIDTH * opened.height / opened.width))
+            )
+            opened.load()
+            image = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise DomainError(MSG_BAD_OUTPUT, code=GenerationCode.BAD_OUTPUT) from None
+    height = round(image.height * THUMBNAIL_WIDTH / image.width)
+    small = image.resize(
+        (THUMBNAIL_WIDTH, max(height, 1)), Image.Resampling.LANCZOS, reducing_gap=3.0
+    )
     out = io.BytesIO()
     small.save(out, format="JPEG", quality=82, optimize=True)
     return out.getvalue()
-
-
-def _check_output(jpeg: bytes) -> None:
-    """Refuse garbage bytes from an engine before they reach storage."""
-    try:
-        with Image.open(io.BytesIO(jpeg)) as image:
-            if image.format != "JPEG":
-                raise DomainError(MSG_BAD_OUTPUT, code=GenerationCode.BAD_OUTPUT)
-            image.verify()
-        with Image.open(io.BytesIO(jpeg)) as image:
-            image.load()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise DomainError(MSG_BAD_OUTPUT, code=GenerationCode.BAD_OUTPUT) from None
 
 
 def _sign(
@@ -701,10 +703,9 @@ def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Att
             category=generation.garment_category,
         )
     )
-    _check_output(result.image_jpeg)
     signed = {
         "output": result.image_jpeg,
-        "thumbnail": _thumbnail(result.image_jpeg),
+        "thumbnail": _checked_thumbnail(result.image_jpeg),
     }
     for part, jpeg in signed.items():
         signed[part] = _sign(

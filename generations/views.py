@@ -27,9 +27,9 @@ from generations.models import GenerationStatus
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
+from modelsnapper.paging import page_size
 
 HISTORY_PAGE_SIZE = 24
-ROYALTY_PAGE_SIZE = 50
 
 
 def _new_token() -> str:
@@ -113,7 +113,7 @@ def history(request: AuthenticatedRequest) -> HttpResponse:
         status = filters.cleaned_data.get("status") or ""
     page = Paginator(
         selectors.history_for(user=request.user, wearer_type=wearer_type, status=status),
-        HISTORY_PAGE_SIZE,
+        page_size(HISTORY_PAGE_SIZE),
     ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -214,18 +214,10 @@ def report(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
 @require_GET
 @model_required
 def royalties(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.royalty_lines_for(user=request.user), ROYALTY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "generations/royalties.html",
-        {
-            "page": page,
-            "summary": selectors.royalty_summary_for(user=request.user),
-            "chart": selectors.royalty_chart_for(user=request.user),
-        },
-    )
+    context = selectors.royalty_page(user=request.user, params=request.GET)
+    # The template pages with Django's Page (page.object_list, page.number).
+    context["page"] = context["page"].page
+    return render(request, "generations/royalties.html", context)
 
 
 @require_GET

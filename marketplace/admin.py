@@ -119,6 +119,10 @@ class AIAvatarAdmin(admin.ModelAdmin):
 class _ReadOnlyAdmin(admin.ModelAdmin):
     """Consent records change only through marketplace.services, which keep the trail."""
 
+    # Newest first by _id: an ObjectId grows with time and is always indexed, where the
+    # models' own time orderings are not indexed alone (a sort of the whole collection).
+    ordering = ["-pk"]
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -85,6 +85,12 @@ class ConsentRequest(models.Model):
                 fields=["business", "model", "status"], name="consent_business_model_status"
             ),
             models.Index(fields=["model", "status"], name="consent_model_status"),
+            # The business's consents page and the model's inbox sections, newest first:
+            # a page walks the index instead of sorting every request of the pair.
+            models.Index(fields=["business", "-requested_at"], name="consent_business_time"),
+            models.Index(
+                fields=["model", "status", "-requested_at"], name="consent_model_status_time"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from marketplace.models import (
 )
 from marketplace.rules import MIN_REFERENCE_PHOTOS
 from modelsnapper.garments import GarmentCategory, garment_labels
+from modelsnapper.paging import Paged, page_of
 
 # Until a model says otherwise: everyday garments yes, swimwear and lingerie opt-in.
 DEFAULT_ACCEPTED_CATEGORIES = [
@@ -233,14 +235,25 @@ def release_state(*, model_user: User) -> ReleaseState:
 
 
 def _with_business(qs: QuerySet[ConsentRequest]) -> QuerySet[ConsentRequest]:
-    return qs.select_related("business", "business__business_profile")
+    # The business's name is shown, not its approvals array.
+    return qs.select_related("business", "business__business_profile").defer(
+        "business__business_profile__approved_models"
+    )
+
+
+PAST_STATUSES = [
+    status
+    for status in ConsentStatus
+    if status not in (ConsentStatus.PENDING, ConsentStatus.APPROVED)
+]
 
 
 @dataclass(frozen=True)
 class ConsentInbox:
-    pending: list[ConsentRequest]
-    approved: list[ConsentRequest]
-    past: list[ConsentRequest]
+    # Pending first, each section paged on its own (pending_page, approved_page, past_page).
+    pending: Paged[ConsentRequest]
+    approved: Paged[ConsentRequest]
+    past: Paged[ConsentRequest]
     consent_signed: bool
 
 
@@ -253,23 +266,35 @@ def _with_identities(requests: list[ConsentRequest]) -> list[ConsentRequest]:
     return requests
 
 
-def consent_inbox(*, model_user: User) -> ConsentInbox:
-    requests = _with_identities(
-        list(_with_business(ConsentRequest.objects.filter(model_id=model_user.pk)))
-    )
+def consent_inbox(*, model_user: User, params: QueryDict | None = None) -> ConsentInbox:
+    params = params if params is not None else QueryDict()
+    mine = _with_business(ConsentRequest.objects.filter(model_id=model_user.pk))
     signed = bool(
         ModelProfile.objects.filter(user_id=model_user.pk)
         .values_list("consent_signed", flat=True)
         .first()
     )
-    return ConsentInbox(
-        pending=[r for r in requests if r.status == ConsentStatus.PENDING],
-        approved=[r for r in requests if r.status == ConsentStatus.APPROVED],
-        past=[
-            r for r in requests if r.status not in (ConsentStatus.PENDING, ConsentStatus.APPROVED)
-        ],
+    inbox = ConsentInbox(
+        pending=page_of(
+            mine.filter(status=ConsentStatus.PENDING).order_by("requested_at", "pk"),
+            params,
+            param="pending_page",
+        ),
+        approved=page_of(
+            mine.filter(status=ConsentStatus.APPROVED).order_by("-requested_at", "-pk"),
+            params,
+            param="approved_page",
+        ),
+        past=page_of(
+            mine.filter(status__in=PAST_STATUSES).order_by("-requested_at", "-pk"),
+            params,
+            param="past_page",
+        ),
         consent_signed=signed,
     )
+    # One identity lookup for the rows on screen (at most three pages' worth).
+    _with_identities([*inbox.pending.rows, *inbox.approved.rows, *inbox.past.rows])
+    return inbox
 
 
 def request_for_model(*, model_user: User, consent_request_id: str) -> ConsentRequest | None:
@@ -279,11 +304,13 @@ def request_for_model(*, model_user: User, consent_request_id: str) -> ConsentRe
     return _with_identities([request])[0] if request is not None else None
 
 
-def audit_trail_for_model(*, model_user: User, limit: int = 500) -> list[ConsentEvent]:
-    return list(
+def audit_trail_for_model(*, model_user: User) -> QuerySet[ConsentEvent]:
+    """Every consent event of this model, newest first (paged by the view)."""
+    return (
         ConsentEvent.objects.filter(model_id=model_user.pk)
         .select_related("business", "business__business_profile")
-        .order_by("-created_at", "-sequence")[:limit]
+        .defer("business__business_profile__approved_models")
+        .order_by("-created_at", "-sequence")
     )
 
 
@@ -292,7 +319,10 @@ def audit_trail_for_model(*, model_user: User, limit: int = 500) -> list[Consent
 
 def business_has_model_access(*, business_user: User) -> bool:
     profile = (
-        BusinessProfile.objects.select_related("package").filter(user_id=business_user.pk).first()
+        BusinessProfile.objects.select_related("package")
+        .only("id", "package__human_model_access")
+        .filter(user_id=business_user.pk)
+        .first()
     )
     return profile is not None and profile.includes_human_models
 
@@ -318,30 +348,41 @@ class DirectoryEntry:
         return self.request.status if self.request else None
 
 
-def _listed_profiles() -> list[ModelProfile]:
-    # Array length is not portably queryable (JSON text on SQL, array on Mongo):
-    # the signed-release filter runs in the database, the photo count here.
-    profiles = ModelProfile.objects.filter(
-        consent_signed=True, user__is_active=True, user__role=Role.MODEL
-    ).order_by("name")
-    return [p for p in profiles if len(p.reference_images) >= MIN_REFERENCE_PHOTOS]
+def listed_profiles() -> QuerySet[ModelProfile]:
+    """Models in the directory: release signed, active, at least MIN_REFERENCE_PHOTOS photos.
+
+    Filtered, counted and sliced in the database; the approvals array is never loaded.
+    """
+    return (
+        ModelProfile.objects.filter(
+            consent_signed=True,
+            user__is_active=True,
+            user__role=Role.MODEL,
+            reference_images__length_gte=MIN_REFERENCE_PHOTOS,
+        )
+        .only("id", "user_id", "name", "reference_images")
+        .order_by("name", "pk")
+    )
 
 
-def model_directory(*, business_user: User) -> list[DirectoryEntry]:
-    """Models with a signed release and at least 3 photos, with this business's request."""
+def model_directory(
+    *, business_user: User, profiles: list[ModelProfile] | None = None
+) -> list[DirectoryEntry]:
+    """Directory entries (with this business's request) for ``profiles`` (default: all listed)."""
     now = timezone.now()
-    profiles = _listed_profiles()
+    profiles = list(listed_profiles()) if profiles is None else profiles
+    ids = [p.user_id for p in profiles]
+    if not ids:
+        return []
     requests = {
         r.model_id: r
-        for r in ConsentRequest.objects.filter(
-            business_id=business_user.pk, model_id__in=[p.user_id for p in profiles]
-        )
+        for r in ConsentRequest.objects.filter(business_id=business_user.pk, model_id__in=ids)
     }
     accepted = {
         row["model_id"]: row["allowed_categories"]
-        for row in LikenessSettings.objects.filter(
-            model_id__in=[p.user_id for p in profiles]
-        ).values("model_id", "allowed_categories")
+        for row in LikenessSettings.objects.filter(model_id__in=ids).values(
+            "model_id", "allowed_categories"
+        )
     }
     return [
         DirectoryEntry(
@@ -356,11 +397,18 @@ def model_directory(*, business_user: User) -> list[DirectoryEntry]:
     ]
 
 
+def directory_page(*, business_user: User, params: QueryDict) -> Paged[DirectoryEntry]:
+    """One page of the directory: only its models' requests and limits are read."""
+    paged = page_of(listed_profiles(), params)
+    entries = model_directory(business_user=business_user, profiles=paged.rows)
+    return Paged(page=paged.page, rows=entries, param=paged.param, query=paged.query)
+
+
 def directory_model(*, business_user: User, model_user_id: str) -> DirectoryEntry | None:
-    for entry in model_directory(business_user=business_user):
-        if entry.model_user_id == model_user_id:
-            return entry
-    return None
+    profiles = list(listed_profiles().filter(user_id=model_user_id)[:1])
+    if not profiles:
+        return None
+    return model_directory(business_user=business_user, profiles=profiles)[0]
 
 
 @dataclass(frozen=True)
@@ -370,11 +418,17 @@ class BusinessConsentRow:
     suspended: bool  # rules.approval_suspended: approved, release withdrawn
 
 
-def business_consents(*, business_user: User) -> list[BusinessConsentRow]:
-    requests = ConsentRequest.objects.filter(business_id=business_user.pk).select_related(
-        "model", "model__model_profile"
+def business_consents(*, business_user: User, params: QueryDict) -> Paged[BusinessConsentRow]:
+    """This business's requests, newest first, one page at a time."""
+    requests = (
+        ConsentRequest.objects.filter(business_id=business_user.pk)
+        .select_related("model", "model__model_profile")
+        # The model's approvals array is not shown: leave it undecoded.
+        .defer("model__model_profile__approved_businesses")
+        .order_by("-requested_at", "-pk")
     )
-    return [
+    paged = page_of(requests, params)
+    rows = [
         BusinessConsentRow(
             request=request,
             model_name=request.model.model_profile.name,
@@ -382,8 +436,9 @@ def business_consents(*, business_user: User) -> list[BusinessConsentRow]:
                 request, consent_signed=request.model.model_profile.consent_signed
             ),
         )
-        for request in requests
+        for request in paged.rows
     ]
+    return Paged(page=paged.page, rows=rows, param=paged.param, query=paged.query)
 
 
 def request_for_business(*, business_user: User, consent_request_id: str) -> ConsentRequest | None:
@@ -394,11 +449,12 @@ def request_for_business(*, business_user: User, consent_request_id: str) -> Con
     )
 
 
-def audit_trail_for_pair(*, business_user: User, model_user_id: str) -> list[ConsentEvent]:
+def audit_trail_for_pair(*, business_user: User, model_user_id: str) -> QuerySet[ConsentEvent]:
     """A business sees only its own pair's consent events (no photo or release details)."""
-    return list(
+    return (
         ConsentEvent.objects.filter(business_id=business_user.pk, model_id=model_user_id)
         .select_related("business", "business__business_profile")
+        .defer("business__business_profile__approved_models")
         .order_by("-created_at", "-sequence")
     )
 

@@ -31,6 +31,7 @@ from modelsnapper.errors import DomainError, add_to_form
 from modelsnapper.garments import GarmentCategory
 from modelsnapper.http import private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
+from modelsnapper.paging import page_of
 from modelsnapper.storage import variant_key
 
 
@@ -250,7 +251,7 @@ def release_withdraw(request: AuthenticatedRequest) -> HttpResponse:
 @model_required
 @require_GET
 def consent_inbox(request: AuthenticatedRequest) -> HttpResponse:
-    inbox = selectors.consent_inbox(model_user=request.user)
+    inbox = selectors.consent_inbox(model_user=request.user, params=request.GET)
     return render(
         request,
         "marketplace/consent_inbox.html",
@@ -338,7 +339,7 @@ def consent_revoke(request: AuthenticatedRequest, request_id: str) -> HttpRespon
 @model_required
 @require_GET
 def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
-    events = selectors.audit_trail_for_model(model_user=request.user)
+    events = page_of(selectors.audit_trail_for_model(model_user=request.user), request.GET)
     return render(request, "marketplace/audit_trail.html", {"events": events})
 
 
@@ -359,7 +360,7 @@ def _upgrade_page(request: HttpRequest) -> HttpResponse:
 def directory(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.business_has_model_access(business_user=request.user):
         return _upgrade_page(request)
-    entries = selectors.model_directory(business_user=request.user)
+    entries = selectors.directory_page(business_user=request.user, params=request.GET)
     return render(request, "marketplace/directory.html", {"entries": entries})
 
 
@@ -398,7 +399,7 @@ def consent_request(request: AuthenticatedRequest, model_user_id: str) -> HttpRe
 @business_required
 @require_GET
 def business_consents(request: AuthenticatedRequest) -> HttpResponse:
-    consents = selectors.business_consents(business_user=request.user)
+    consents = selectors.business_consents(business_user=request.user, params=request.GET)
     return render(
         request,
         "marketplace/business_consents.html",
@@ -418,8 +419,9 @@ def business_consent_detail(request: AuthenticatedRequest, request_id: str) -> H
     )
     if consent is None:
         raise Http404("No such request.")
-    events = selectors.audit_trail_for_pair(
-        business_user=request.user, model_user_id=consent.model_id
+    events = page_of(
+        selectors.audit_trail_for_pair(business_user=request.user, model_user_id=consent.model_id),
+        request.GET,
     )
     grant = selectors.active_consent(
         business_user_id=request.user.pk, model_user_id=consent.model_id

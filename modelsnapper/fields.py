@@ -270,3 +270,46 @@ class ContainsId(Lookup):
     def as_mql_expr(self, compiler, connection):
         lhs_expr = self.lhs.as_mql(compiler, connection, as_expr=True)
         return {"$in": [self._mongo_rhs(), {"$ifNull": [lhs_expr, []]}]}
+
+
+@_ListField.register_lookup
+class LengthAtLeast(Lookup):
+    """``reference_images__length_gte=3``: the array holds at least n items.
+
+    Lets a list page filter (and so count and page) in the database instead of
+    loading every row to measure its array in Python.
+    """
+
+    lookup_name = "length_gte"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        if not isinstance(self.rhs, int) or isinstance(self.rhs, bool) or self.rhs < 0:
+            raise ValueError("length_gte takes a non-negative int.")
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if connection.vendor == "sqlite":
+            return f"json_array_length({lhs}) >= %s", [*lhs_params, self.rhs]
+        if connection.vendor == "postgresql":
+            return f"jsonb_array_length(({lhs})::jsonb) >= %s", [*lhs_params, self.rhs]
+        if connection.vendor == "mongodb":
+            # Compiled (never sent) before the MQL, as for contains_id above.
+            return f"{lhs} LENGTH_GTE %s", [*lhs_params, self.rhs]
+        raise NotImplementedError(f"length_gte is not implemented for {connection.vendor}")
+
+    @property
+    def can_use_path(self) -> bool:
+        return getattr(self.lhs, "is_simple_column", False)
+
+    def as_mql_path(self, compiler, connection):
+        lhs_path = self.lhs.as_mql(compiler, connection)
+        if self.rhs == 0:
+            return {lhs_path: {"$exists": True}}
+        # "field.<n-1> exists": the array has an item at index n-1.
+        return {f"{lhs_path}.{self.rhs - 1}": {"$exists": True}}
+
+    def as_mql_expr(self, compiler, connection):
+        lhs_expr = self.lhs.as_mql(compiler, connection, as_expr=True)
+        return {"$gte": [{"$size": {"$ifNull": [lhs_expr, []]}}, self.rhs]}

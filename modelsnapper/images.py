@@ -78,7 +78,7 @@ class ImageCode(StrEnum):
 class ProcessedImage:
     image: Image.Image  # RGB, orientation applied
     jpeg_bytes: bytes  # re-encoded, no metadata
-    thumbnail_bytes: bytes  # JPEG, at most THUMBNAIL_MAX_SIDE on the long side
+    thumbnail_bytes: bytes  # JPEG, at most THUMBNAIL_MAX_SIDE on the long side (b"" if not asked)
     width: int
     height: int
     source_format: str  # 'JPEG' | 'PNG' | 'WEBP'
@@ -229,10 +229,13 @@ def _flatten_to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
+def _encode_jpeg(image: Image.Image, quality: int, *, optimize: bool = True) -> bytes:
+    # optimize=True (Huffman tables fitted to the image) makes libjpeg hold every DCT
+    # coefficient of the image at once: ~3 bytes a pixel, 36 MB for 12 MP. Full-size
+    # re-encodes skip it (a few % larger files); thumbnails keep it.
     buffer = io.BytesIO()
     # No exif=, no icc_profile=: the output carries pixels only.
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    image.save(buffer, format="JPEG", quality=quality, optimize=optimize)
     return buffer.getvalue()
 
 
@@ -273,8 +276,20 @@ def _opened_header(data: bytes, fmt: str) -> Image.Image:
     return image
 
 
-def process_image_upload(upload: Any) -> ProcessedImage:
-    """Check and re-encode one uploaded photo (UploadedFile, file object or bytes)."""
+def _thumbnail_of(image: Image.Image) -> Image.Image:
+    """At most THUMBNAIL_MAX_SIDE on the long side, resized straight from the original
+    (no full-size copy first, as Image.thumbnail would need)."""
+    scale = min(1.0, THUMBNAIL_MAX_SIDE / max(image.size))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def process_image_upload(upload: Any, *, thumbnail: bool = True) -> ProcessedImage:
+    """Check and re-encode one uploaded photo (UploadedFile, file object or bytes).
+
+    ``thumbnail=False`` when the caller throws the thumbnail away (product photos:
+    the worker makes the output's own), saving its resize and encode.
+    """
     data = _read_bounded(upload)
     fmt = _checked_format(data)
     with warnings.catch_warnings():
@@ -284,8 +299,9 @@ def process_image_upload(upload: Any) -> ProcessedImage:
         width, height = image.size
         try:
             image.load()
-            oriented = ImageOps.exif_transpose(image)
-            rgb = _flatten_to_rgb(oriented)
+            # In place: no second full-size copy when the photo is not rotated.
+            ImageOps.exif_transpose(image, in_place=True)
+            rgb = _flatten_to_rgb(image)
         except Image.DecompressionBombError:
             raise DomainError(
                 _too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS
@@ -294,10 +310,8 @@ def process_image_upload(upload: Any) -> ProcessedImage:
             raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
 
     rgb.load()
-    jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY)
-    thumb = rgb.copy()
-    thumb.thumbnail((THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE), Image.Resampling.LANCZOS)
-    thumbnail_bytes = _encode_jpeg(thumb, THUMBNAIL_QUALITY)
+    jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY, optimize=False)
+    thumbnail_bytes = _encode_jpeg(_thumbnail_of(rgb), THUMBNAIL_QUALITY) if thumbnail else b""
     return ProcessedImage(
         image=rgb,
         jpeg_bytes=jpeg_bytes,

@@ -334,6 +334,8 @@ ADMIN_MAX_BODY_BYTES = MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024
 MAX_UPLOAD_BODY_BYTES = MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024
 MAX_BATCH_BODY_BYTES = env_int("MAX_BATCH_BODY_BYTES", 120 * 1024 * 1024)
 MAX_IMAGE_PIXELS = 40_000_000
+# Rows per page of every list (modelsnapper.paging; at most 50). `make bench` lowers it.
+LIST_PAGE_SIZE = 50
 
 # --- accounts (django-allauth) ----------------------------------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}

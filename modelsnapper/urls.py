@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from modelsnapper.health import healthz, readyz
+from modelsnapper.paging import bound_admin_changelists
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -17,4 +18,5 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "ModelSnapper admin"
+bound_admin_changelists(admin.site)
 admin.site.site_title = "ModelSnapper admin"

@@ -41,6 +41,17 @@ def test_a_good_jpeg_is_reencoded_with_a_thumbnail():
     assert thumb.format == "JPEG" and max(thumb.size) == 400
 
 
+def test_a_product_photo_skips_the_thumbnail_nobody_keeps():
+    result = process_image_upload(image_bytes(1200, 1600), thumbnail=False)
+    assert result.thumbnail_bytes == b""
+    assert Image.open(io.BytesIO(result.jpeg_bytes)).size == (1200, 1600)
+
+
+def test_a_small_photo_keeps_its_size_as_thumbnail():
+    thumb = Image.open(io.BytesIO(process_image_upload(image_bytes(320, 240)).thumbnail_bytes))
+    assert thumb.size == (320, 240)
+
+
 def test_png_and_webp_are_accepted_and_become_jpeg():
     for fmt in ("PNG", "WEBP"):
         result = process_image_upload(image_bytes(300, 300, fmt=fmt))

@@ -39,8 +39,11 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
     ],
     "model_profiles": [
         ix(("userId", 1), unique=True, partial=_unique_on(userId="objectId")),
+        ix(("name", 1)),  # the directory's order
     ],
     "consent_requests": [
+        ix(("businessId", 1), ("requestedAt", -1)),  # business consents, newest first
+        ix(("modelId", 1), ("status", 1), ("requestedAt", -1)),  # inbox sections
         ix(("businessId", 1)),  # ForeignKey
         ix(("modelId", 1)),  # ForeignKey
         ix(("requestedAt", 1)),

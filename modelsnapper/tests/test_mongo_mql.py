@@ -461,3 +461,18 @@ def test_admin_searches_only_text_fields(search_field, is_text):
     # The admin searches with icontains: a regex on MongoDB, which never matches
     # numbers, ObjectIds or arrays.
     assert is_text, f"{search_field} is not a text field"
+
+
+def test_length_gte_compiles_to_an_index_exists_test(mongo):
+    pipeline = compile_select(ModelProfile.objects.filter(reference_images__length_gte=3), mongo)
+    assert pipeline == [{"$match": {"referenceImages.2": {"$exists": True}}}]
+
+
+def test_length_gte_in_an_expression_sizes_a_missing_safe_array(mongo):
+    queryset = ModelProfile.objects.annotate(
+        listed=ExpressionWrapper(Q(reference_images__length_gte=3), output_field=BooleanField())
+    ).values("listed")
+    pipeline = compile_select(queryset, mongo)
+    assert pipeline == [
+        {"$project": {"listed": {"$gte": [{"$size": {"$ifNull": ["$referenceImages", []]}}, 3]}}}
+    ]
