@@ -9,6 +9,7 @@ from accounts.selectors import business_profile_for
 from generations.models import Generation
 from generations.selectors import recent_for
 from marketplace.models import ConsentRequest, ConsentStatus
+from payouts.selectors import owed_total
 
 
 def business_dashboard(*, user: User) -> dict[str, object]:
@@ -50,4 +51,5 @@ def admin_dashboard() -> dict[str, object]:
     return {
         "business_count": User.objects.filter(role=Role.BUSINESS).count(),
         "model_count": User.objects.filter(role=Role.MODEL).count(),
+        "owed": owed_total(),
     }

@@ -127,3 +127,14 @@ def test_the_payouts_list_filters_by_state_and_method(
 def test_models_and_businesses_cannot_reach_the_payouts_admin(client, model_mia):
     client.force_login(model_mia)
     assert client.get("/admin/payouts/payoutentry/").status_code == 302
+
+
+def test_the_admin_dashboard_shows_the_owed_total(
+    fake_stripe, client, admin_ada, model_mia, business_alice, run_date
+):
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    client.force_login(admin_ada)
+    assert 'data-testid="owed-total">$12.00<' in client.get("/dashboard/").content.decode()
+    payouts_run(run_date=run_date)
+    assert 'data-testid="owed-total">$0.00<' in client.get("/dashboard/").content.decode()
