@@ -75,6 +75,7 @@ _PIXEL_ONLY_FAILURES = frozenset(
 NOT_AN_IMAGE = "not_an_image"
 UNSUPPORTED = "unsupported"
 NO_MANIFEST = "no_manifest"
+REMOTE_ONLY = "remote_only"  # the file only names a manifest stored elsewhere (never fetched)
 DAMAGED = "damaged"
 READ = "read"
 
@@ -126,7 +127,7 @@ class SignerSummary:
 class CredentialReport:
     """What an image's Content Credentials say. Built for any bytes; never raises."""
 
-    status: str  # NOT_AN_IMAGE | UNSUPPORTED | NO_MANIFEST | DAMAGED | READ
+    status: str  # NOT_AN_IMAGE | UNSUPPORTED | NO_MANIFEST | REMOTE_ONLY | DAMAGED | READ
     message: str  # one plain sentence for the person who uploaded the file
     image_format: str | None = None
     has_manifest: bool = False
@@ -534,10 +535,24 @@ def _magic_format(data: bytes) -> str | None:
     return None
 
 
-def _reader_context(anchors_pem: str | None) -> c2pa.Context | None:
-    if not anchors_pem:
-        return None
-    return c2pa.Context(settings=c2pa.Settings.from_dict({"trust": {"user_anchors": anchors_pem}}))
+# The reader never touches the network: a remote manifest URL (XMP dcterms:provenance) or an
+# OCSP responder named in a certificate is chosen by whoever made the file, so fetching it
+# would let any uploader aim the server at internal addresses (blind SSRF).
+READER_OFFLINE_SETTINGS: dict[str, Any] = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+}
+
+
+def _reader_context(anchors_pem: str | None) -> c2pa.Context:
+    values: dict[str, Any] = {**READER_OFFLINE_SETTINGS}
+    if anchors_pem:
+        values["trust"] = {"user_anchors": anchors_pem}
+    return c2pa.Context(settings=c2pa.Settings.from_dict(values))
+
+
+def _is_remote_only(error: c2pa.C2paError) -> bool:
+    """c2pa refused to fetch a manifest the file only points to (fetching is off)."""
+    return isinstance(error, c2pa.C2paError.RemoteManifest) or str(error).startswith("Remote")
 
 
 def _our_credentials() -> SigningCredentials | None:
@@ -598,6 +613,16 @@ def _read_credentials(data: bytes) -> CredentialReport:
             ),
         )
     except c2pa.C2paError as error:
+        if _is_remote_only(error):
+            return CredentialReport(
+                status=REMOTE_ONLY,
+                image_format=image_format,
+                message=(
+                    "This image does not carry its Content Credentials: it only points to a copy "
+                    "stored elsewhere, which we do not fetch, so nothing here can be checked."
+                ),
+                extra={"error": str(error)[:300]},
+            )
         return CredentialReport(
             status=DAMAGED,
             image_format=image_format,

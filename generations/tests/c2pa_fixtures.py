@@ -1,0 +1,198 @@
+"""Files the Content Credentials tests make themselves (nothing downloaded): loopback
+listeners, JPEGs that only point to a remote manifest, and throw-away CAs and signers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import c2pa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from PIL import Image
+
+
+@dataclass
+class Listener:
+    url: str
+    requests: list[str]
+
+
+@contextmanager
+def loopback_listener() -> Iterator[Listener]:
+    """An HTTP server on 127.0.0.1 that records every request it receives (and answers 404)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _any(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = do_HEAD = _any
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Listener(url=f"http://127.0.0.1:{server.server_port}", requests=seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def plain_jpeg(
+    size: tuple[int, int] = (96, 96), color: tuple[int, int, int] = (40, 90, 160)
+) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def jpeg_pointing_to_remote_manifest(url: str) -> bytes:
+    """A JPEG with no embedded manifest whose XMP names one at ``url`` (C2PA's
+    ``dcterms:provenance`` remote-manifest reference)."""
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        f'xmlns:dcterms="http://purl.org/dc/terms/" dcterms:provenance="{url}"/>'
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    segment = b"http://ns.adobe.com/xap/1.0/\x00" + xmp
+    app1 = b"\xff\xe1" + (len(segment) + 2).to_bytes(2, "big") + segment
+    jpeg = plain_jpeg()
+    return jpeg[:2] + app1 + jpeg[2:]
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Signer Co"),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class TestSigner:
+    chain_pem: bytes
+    key_pem: bytes
+    ca_pem: bytes
+    leaf: x509.Certificate
+
+
+def make_signer(
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    ocsp_url: str | None = None,
+    common_name: str = "Test signer",
+) -> TestSigner:
+    """An ES256 CA and a C2PA-profile signer certificate under it, valid as given."""
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name(f"{common_name} CA")
+    ca_start = min(not_before, dt.datetime.now(dt.UTC)) - dt.timedelta(days=1)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(ca_start)
+        .not_valid_after(ca_start + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+    )
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+                    )
+                ]
+            ),
+            critical=False,
+        )
+    leaf = builder.sign(ca_key, hashes.SHA256())
+    ca_pem = ca.public_bytes(serialization.Encoding.PEM)
+    return TestSigner(
+        chain_pem=leaf.public_bytes(serialization.Encoding.PEM) + ca_pem,
+        key_pem=key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        ca_pem=ca_pem,
+        leaf=leaf,
+    )
+
+
+def sign_with(
+    signer: TestSigner,
+    jpeg: bytes,
+    manifest: dict[str, Any] | None = None,
+    *,
+    tsa_url: str | None = None,
+) -> bytes:
+    """``jpeg`` signed by ``signer`` with a plain third-party manifest (or ``manifest``)."""
+    manifest = manifest or {
+        "claim_generator_info": [{"name": "SomeCamera", "version": "1"}],
+        "assertions": [
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [
+                        {
+                            "action": "c2pa.created",
+                            "digitalSourceType": (
+                                "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+                            ),
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, signer.chain_pem, signer.key_pem, tsa_url)
+    out = io.BytesIO()
+    with c2pa.Signer.from_info(info) as c2pa_signer, c2pa.Builder(manifest) as builder:
+        builder.sign(c2pa_signer, "image/jpeg", io.BytesIO(jpeg), out)
+    return out.getvalue()
