@@ -64,12 +64,89 @@ SOURCE_TYPE_LABELS = {
 }
 WEARER_TYPE_LABELS = {"AI_AVATAR": "AI avatar", "HUMAN_MODEL": "Human model"}
 
-# Failure codes about who signed, not about whether the bytes changed.
-_TRUST_PREFIX = "signingCredential."
+# How c2pa-rs's validation codes read (sdk/src/validation_results.rs, validation_status.rs).
+# c2pa-rs itself rates a store Valid/Trusted with CAWG identity failures and with an
+# untrusted signer: neither says the file changed. Every other failure code does, except
+# those sorted below.
+_UNTRUSTED_SIGNER = frozenset({"signingCredential.untrusted"})
+# The signer's certificate was not good when it signed (or has been withdrawn): the bytes
+# may be unchanged, but the signature vouches for nothing.
+_INVALID_SIGNER = frozenset(
+    {
+        "signingCredential.expired",
+        "signingCredential.ocsp.revoked",
+        "signingCredential.invalid",
+        "claimSignature.outsideValidity",
+    }
+)
+# The validator could not decide: an algorithm it does not know, a pre-release manifest,
+# or something stored elsewhere that it must not fetch.
+_CANNOT_CHECK = frozenset(
+    {
+        "algorithm.unsupported",
+        "com.adobe.prerelease",
+        "manifest.inaccessible",
+        "assertion.inaccessible",
+        "signingCredential.ocsp.unknown",
+    }
+)
+# Informational in c2pa-rs (never failures), though older stores list them among
+# ``validation_status``.
+_INFORMATIONAL = frozenset(
+    {
+        "signingCredential.ocsp.skipped",
+        "signingCredential.ocsp.inaccessible",
+        "timeStamp.mismatch",
+        "timeStamp.malformed",
+        "timeStamp.outsideValidity",
+        "timeStamp.untrusted",
+        "manifest.unknownProvenance",
+        "manifest.unreferenced",
+        "ingredient.unknownProvenance",
+        "algorithm.deprecated",
+        "timeOfSigning.insideValidity",
+        "assertion.dataHash.additionalExclusionsPresent",
+    }
+)
+_IDENTITY_PREFIX = "cawg."  # CAWG identity assertions: who made it, reported on its own
+_SIGNER_CODES = _UNTRUSTED_SIGNER | _INVALID_SIGNER
 # Failures that mean "the image bytes changed" while the signed manifest is unaltered.
 _PIXEL_ONLY_FAILURES = frozenset(
     {"assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch"}
 )
+
+# Verdicts on a read manifest.
+INTACT = "intact"
+TAMPERED = "tampered"
+INVALID_SIGNER = "invalid_signer"
+CANNOT_CHECK = "cannot_check"
+VERDICT_LABELS = {
+    INTACT: "Intact",
+    TAMPERED: "Tampered",
+    INVALID_SIGNER: "Invalid signer",
+    CANNOT_CHECK: "Cannot be checked",
+}
+
+
+def is_tampering_code(code: str) -> bool:
+    return not (
+        code.startswith(_IDENTITY_PREFIX)
+        or code in _SIGNER_CODES
+        or code in _CANNOT_CHECK
+        or code in _INFORMATIONAL
+    )
+
+
+def classify(failures: list[str] | tuple[str, ...], *, has_manifest: bool = True) -> str:
+    """One verdict for a manifest's failure codes, the way c2pa-rs rates them."""
+    if not has_manifest or any(is_tampering_code(code) for code in failures):
+        return TAMPERED
+    if any(code in _INVALID_SIGNER for code in failures):
+        return INVALID_SIGNER
+    if any(code in _CANNOT_CHECK for code in failures):
+        return CANNOT_CHECK
+    return INTACT
+
 
 # Report statuses.
 NOT_AN_IMAGE = "not_an_image"
@@ -139,6 +216,11 @@ class CredentialReport:
     tampered: bool = False
     validation_state: str | None = None
     failure_codes: tuple[str, ...] = ()
+    # INTACT | TAMPERED | INVALID_SIGNER | CANNOT_CHECK for a read manifest, else "".
+    verdict: str = ""
+    # CAWG identity results (who vouches for the content), not about whether it changed.
+    identity_codes: tuple[str, ...] = ()
+    timestamped: bool = False  # an RFC 3161 time-stamp was validated
     assertion: dict[str, Any] | None = None
     actions: tuple[str, ...] = ()
     digital_source_type: str | None = None
@@ -183,9 +265,13 @@ class CredentialReport:
         Then the generation it names is genuine even when the image was edited.
         """
         return self.has_manifest and all(
-            code.startswith(_TRUST_PREFIX) or code in _PIXEL_ONLY_FAILURES
+            not is_tampering_code(code) or code in _PIXEL_ONLY_FAILURES
             for code in self.failure_codes
         )
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS.get(self.verdict, "")
 
     @property
     def ai_generated(self) -> bool:
@@ -648,18 +734,16 @@ def _codes(entries: Any) -> list[str]:
     return [e["code"] for e in entries or [] if isinstance(e, dict) and "code" in e]
 
 
-def _report_from_store(
-    store: dict[str, Any], *, image_format: str, ours: SigningCredentials | None
-) -> CredentialReport:
-    manifests = store.get("manifests") or {}
-    manifest = manifests.get(store.get("active_manifest") or "") or {}
+def _failure_codes(store: dict[str, Any]) -> list[str]:
+    """The active manifest's failure codes, informational ones left out (older stores list
+    them in ``validation_status``)."""
     results = (store.get("validation_results") or {}).get("activeManifest") or {}
-    failures = list(
-        dict.fromkeys(_codes(results.get("failure")) + _codes(store.get("validation_status")))
-    )
-    successes = _codes(results.get("success"))
-    tampered = not manifest or any(not code.startswith(_TRUST_PREFIX) for code in failures)
+    codes = _codes(results.get("failure")) + _codes(store.get("validation_status"))
+    return [code for code in dict.fromkeys(codes) if code not in _INFORMATIONAL]
 
+
+def _assertions(manifest: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str], str | None]:
+    """(our assertion, the action names, the created action's digital source type)."""
     assertion, actions, source = None, [], None
     for entry in manifest.get("assertions") or []:
         label = entry.get("label", "")
@@ -672,53 +756,85 @@ def _report_from_store(
                     actions.append(str(action.get("action", "")))
                     if action.get("action") == "c2pa.created" and source is None:
                         source = action.get("digitalSourceType")
+    return assertion, actions, source
 
+
+_VERDICT_MESSAGES = {
+    TAMPERED: "The Content Credentials do not match this file: it was changed after it was signed.",
+    INVALID_SIGNER: (
+        "This file is unchanged since it was signed, but the signer's certificate was expired, "
+        "revoked or not valid for signing, so the signature vouches for nothing."
+    ),
+    CANNOT_CHECK: (
+        "These Content Credentials cannot be checked here (an unknown signature algorithm, a "
+        "pre-release manifest or a part stored elsewhere); that is not a sign of damage."
+    ),
+}
+
+
+def _message(verdict: str, *, is_ours: bool, claims_ours: bool) -> str:
+    if verdict in _VERDICT_MESSAGES:
+        return _VERDICT_MESSAGES[verdict]
+    if is_ours and claims_ours:
+        return "This image carries an intact ModelSnapper Content Credential."
+    if claims_ours:
+        return (
+            "This image claims to come from ModelSnapper, but it was not signed with "
+            "ModelSnapper's certificate."
+        )
+    return "This image carries Content Credentials from another signer, not from ModelSnapper."
+
+
+def _signer(manifest: dict[str, Any]) -> SignerSummary:
     info = manifest.get("signature_info") or {}
-    signer = SignerSummary(
+    return SignerSummary(
         common_name=str(info.get("common_name") or ""),
         issuer=str(info.get("issuer") or ""),
         serial_number=str(info.get("cert_serial_number") or ""),
         algorithm=str(info.get("alg") or ""),
         signed_at=info.get("time"),
     )
+
+
+def _report_from_store(
+    store: dict[str, Any], *, image_format: str, ours: SigningCredentials | None
+) -> CredentialReport:
+    manifests = store.get("manifests") or {}
+    manifest = manifests.get(store.get("active_manifest") or "") or {}
+    all_failures = _failure_codes(store)
+    identity = tuple(c for c in all_failures if c.startswith(_IDENTITY_PREFIX))
+    failures = [c for c in all_failures if not c.startswith(_IDENTITY_PREFIX)]
+    successes = _codes(
+        ((store.get("validation_results") or {}).get("activeManifest") or {}).get("success")
+    )
+    verdict = classify(failures, has_manifest=bool(manifest))
+    assertion, actions, source = _assertions(manifest)
+    signer = _signer(manifest)
     trusted = "signingCredential.trusted" in successes or store.get("validation_state") == "Trusted"
     is_ours = bool(
         ours is not None
         and trusted
         and signer.serial_number == str(ours.leaf.serial_number)
-        and not any(code.startswith(_TRUST_PREFIX) for code in failures)
+        and not any(code in _SIGNER_CODES for code in failures)
     )
     generators = manifest.get("claim_generator_info") or []
     generator = (
         generators[0].get("name") if generators and isinstance(generators[0], dict) else None
     )
-
-    if tampered:
-        message = (
-            "The Content Credentials do not match this file: it was changed after it was signed."
-        )
-    elif is_ours and assertion is not None:
-        message = "This image carries an intact ModelSnapper Content Credential."
-    elif assertion is not None:
-        message = (
-            "This image claims to come from ModelSnapper, but it was not signed with "
-            "ModelSnapper's certificate."
-        )
-    else:
-        message = (
-            "This image carries Content Credentials from another signer, not from ModelSnapper."
-        )
     return CredentialReport(
         status=READ,
-        message=message,
+        message=_message(verdict, is_ours=is_ours, claims_ours=assertion is not None),
         image_format=image_format,
         has_manifest=True,
         is_modelsnapper=is_ours and assertion is not None,
         claims_modelsnapper=assertion is not None,
-        intact=not tampered,
-        tampered=tampered,
+        intact=verdict == INTACT,
+        tampered=verdict == TAMPERED,
         validation_state=store.get("validation_state"),
         failure_codes=tuple(failures),
+        verdict=verdict,
+        identity_codes=identity,
+        timestamped="timeStamp.validated" in successes,
         assertion=assertion,
         actions=tuple(actions),
         digital_source_type=source,
@@ -739,6 +855,7 @@ def expected_credentials(info: ProvenanceInfo) -> CredentialReport:
         is_modelsnapper=True,
         claims_modelsnapper=True,
         intact=True,
+        verdict=INTACT,
         assertion=assertion,
         actions=("c2pa.created",),
         digital_source_type=info.digital_source_type,

@@ -5,14 +5,34 @@ test itself."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 
-from generations.provenance import DAMAGED, READ, REMOTE_ONLY, read_credentials
+import c2pa
+import pytest
+
+from generations import provenance
+from generations.provenance import (
+    CANNOT_CHECK,
+    DAMAGED,
+    INTACT,
+    INVALID_SIGNER,
+    READ,
+    REMOTE_ONLY,
+    TAMPERED,
+    classify,
+    read_credentials,
+)
 from generations.tests.c2pa_fixtures import (
     jpeg_pointing_to_remote_manifest,
     loopback_listener,
     make_signer,
     plain_jpeg,
+    real_now,
+    short_lived_signer,
     sign_with,
+    sign_with_cawg_identity,
+    wait_until_expired,
 )
 
 
@@ -27,7 +47,7 @@ def test_a_file_naming_a_remote_manifest_makes_the_server_fetch_nothing():
 
 
 def test_an_ocsp_responder_named_in_a_signer_certificate_is_never_asked():
-    now = dt.datetime.now(dt.UTC)
+    now = real_now()
     with loopback_listener() as listener:
         signer = make_signer(
             not_before=now - dt.timedelta(days=1),
@@ -37,3 +57,79 @@ def test_an_ocsp_responder_named_in_a_signer_certificate_is_never_asked():
         report = read_credentials(sign_with(signer, plain_jpeg()))
         assert listener.requests == []
     assert report.status == READ and report.has_manifest
+
+
+def a_signer(**names):
+    now = real_now()
+    return make_signer(
+        not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=30), **names
+    )
+
+
+# --- classification as c2pa-rs does it, on files made here --------------------------------
+
+
+def test_a_valid_file_with_a_cawg_identity_assertion_is_not_called_tampered():
+    """The shape of c2pa-rs's C_with_CAWG_data.jpg: c2pa-rs rates it Valid."""
+    data = sign_with_cawg_identity(a_signer(), a_signer(common_name="Identity"), plain_jpeg())
+    report = read_credentials(data)
+    assert report.validation_state == "Valid"  # c2pa-rs's own verdict
+    assert "cawg.x509.credential.untrusted" in report.identity_codes
+    assert report.verdict == INTACT and report.intact  # before: tampered
+    assert not report.tampered
+    assert report.failure_codes == ("signingCredential.untrusted",)
+    assert "another signer" in report.message
+
+
+def test_an_untrusted_signer_is_not_tampering():
+    report = read_credentials(sign_with(a_signer(), plain_jpeg()))
+    assert report.verdict == INTACT and not report.tampered
+    assert report.failure_codes == ("signingCredential.untrusted",)
+
+
+def test_a_third_party_signer_that_expired_is_an_invalid_signer_not_intact():
+    signer = short_lived_signer()
+    data = sign_with(signer, plain_jpeg())
+    wait_until_expired(signer)
+    report = read_credentials(data)
+    assert "signingCredential.expired" in report.failure_codes
+    assert report.verdict == INVALID_SIGNER  # before: "Intact"
+    assert not report.intact and not report.tampered
+    assert "expired, revoked or not valid" in report.message
+
+
+def test_a_tampered_third_party_file_is_still_tampered():
+    data = bytearray(sign_with(a_signer(), plain_jpeg((400, 400))))
+    data[-200] ^= 0x01
+    report = read_credentials(bytes(data))
+    assert report.verdict == TAMPERED and report.tampered
+    assert "assertion.dataHash.mismatch" in report.failure_codes
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        ("signingCredential.ocsp.revoked", INVALID_SIGNER),
+        ("signingCredential.invalid", INVALID_SIGNER),
+        ("algorithm.unsupported", CANNOT_CHECK),
+        ("com.adobe.prerelease", CANNOT_CHECK),
+        ("manifest.inaccessible", CANNOT_CHECK),
+        ("timeStamp.untrusted", INTACT),  # informational in c2pa-rs
+        ("cawg.ica.invalid_issuer", INTACT),  # identity, reported on its own
+        ("claimSignature.mismatch", TAMPERED),
+        ("assertion.hashedURI.mismatch", TAMPERED),
+    ],
+)
+def test_codes_no_local_file_can_produce_classify_as_c2pa_rs_does(code, verdict):
+    """Revocation needs a stapled OCSP answer, an unknown algorithm or a pre-release
+    manifest a writer c2pa no longer has: the store c2pa read from a generated file, with
+    that failure code in it (as c2pa-rs would list it)."""
+    data = sign_with(a_signer(), plain_jpeg())
+    with c2pa.Reader("image/jpeg", io.BytesIO(data)) as reader:
+        store = json.loads(reader.json())
+    store["validation_results"]["activeManifest"]["failure"].append({"code": code})
+    report = provenance._report_from_store(store, image_format="JPEG", ours=None)
+    assert report.verdict == verdict
+    assert classify([code]) == verdict
+    if verdict == CANNOT_CHECK:
+        assert "cannot be checked" in report.message and not report.tampered
