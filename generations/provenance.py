@@ -166,18 +166,21 @@ class ProvenanceCode(StrEnum):
     LOCAL_SIGNER_INCOMPLETE = "local_signer_incomplete"
     NOT_JPEG = "not_jpeg"
     SIGN_FAILED = "sign_failed"
+    TSA_FAILED = "tsa_failed"
     SIGNER_CONFIG = "signer_config"
 
 
 class ProvenanceError(EngineError):
     """Content Credentials could not be written; ``user_message`` is safe to show.
 
-    An EngineError (never retryable), so a job that cannot sign its output fails and
+    An EngineError (retryable only when the time-stamp authority did not answer), so a job that cannot sign its output fails and
     refunds like any other engine failure: no unsigned output is ever stored.
     """
 
-    def __init__(self, user_message: str, *, code: str = "provenance_error") -> None:
-        super().__init__(user_message, code=code, retryable=False)
+    def __init__(
+        self, user_message: str, *, code: str = "provenance_error", retryable: bool = False
+    ) -> None:
+        super().__init__(user_message, code=code, retryable=retryable)
 
 
 @dataclass(frozen=True)
@@ -544,6 +547,25 @@ def _builder_context() -> c2pa.Context:
     )
 
 
+def _signing_error(error: c2pa.C2paError, *, tsa_url: str | None) -> ProvenanceError:
+    # The key and certificate were read and checked above, so with a TSA configured a
+    # signature-stage failure is the TSA's (down, refused, an HTTP error): nothing is wrong
+    # with the image, and trying later can succeed.
+    if tsa_url and (
+        isinstance(error, c2pa.C2paError.Signature) or "time stamp" in str(error).lower()
+    ):
+        return ProvenanceError(
+            "The time-stamp service did not answer, so the Content Credentials could not be "
+            "signed. Please try again later.",
+            code=ProvenanceCode.TSA_FAILED,
+            retryable=True,
+        )
+    return ProvenanceError(
+        f"The Content Credentials could not be signed ({error}).",
+        code=ProvenanceCode.SIGN_FAILED,
+    )
+
+
 def sign_output(jpeg: bytes, *, info: ProvenanceInfo) -> bytes:
     """``jpeg`` with a signed C2PA manifest embedded. Raises ProvenanceError."""
     if not info.generation_id or not info.wearer_type:
@@ -559,20 +581,18 @@ def sign_output(jpeg: bytes, *, info: ProvenanceInfo) -> bytes:
         raise ProvenanceError("Only JPEG outputs can be signed.", code=ProvenanceCode.NOT_JPEG)
     credentials = signing_credentials()
     assert credentials is not None
+    tsa_url = settings.C2PA_TSA_URL or None
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(
-                credentials.algorithm, credentials.chain_pem, credentials.key_pem, None
+                credentials.algorithm, credentials.chain_pem, credentials.key_pem, tsa_url
             )
         )
         out = io.BytesIO()
         with signer, c2pa.Builder(build_manifest(info), context=_builder_context()) as builder:
             builder.sign(signer, "image/jpeg", io.BytesIO(jpeg), out)
     except c2pa.C2paError as error:
-        raise ProvenanceError(
-            f"The Content Credentials could not be signed ({error}).",
-            code=ProvenanceCode.SIGN_FAILED,
-        ) from error
+        raise _signing_error(error, tsa_url=tsa_url) from error
     return out.getvalue()
 
 
@@ -648,6 +668,18 @@ def _our_credentials() -> SigningCredentials | None:
         return None
 
 
+def _tsa_roots_pem() -> str:
+    """The time-stamp authority roots a reader trusts (C2PA_TSA_ROOTS), or ""."""
+    path = settings.C2PA_TSA_ROOTS
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        logger.warning("C2PA_TSA_ROOTS (%s) cannot be read; time-stamps read as untrusted", path)
+        return ""
+
+
 def read_credentials(data: bytes) -> CredentialReport:
     """Read and validate the Content Credentials in ``data``. Never raises on bad input."""
     try:
@@ -687,7 +719,8 @@ def _read_credentials(data: bytes) -> CredentialReport:
         )
     ours = _our_credentials()
     try:
-        context = _reader_context(ours.anchors_pem if ours else None)
+        anchors = (ours.anchors_pem if ours else "") + _tsa_roots_pem()
+        context = _reader_context(anchors or None)
         reader = c2pa.Reader(mime, io.BytesIO(data), context=context)
     except c2pa.C2paError.ManifestNotFound:
         return CredentialReport(

@@ -411,6 +411,11 @@ if GENERATION_ENGINE == "fashn" and not FASHN_API_KEY:
 C2PA_SIGN_CERT = env_str("C2PA_SIGN_CERT")
 C2PA_SIGN_KEY = env_str("C2PA_SIGN_KEY")
 C2PA_LOCAL_DIR = BASE_DIR / ".c2pa"
+# An RFC 3161 time-stamp authority: a signature time-stamped while the certificate was
+# valid stays valid after the certificate expires. Set by an administrator, never by a user.
+C2PA_TSA_URL = env_str("C2PA_TSA_URL")
+# PEM file with the root(s) the TSA's certificate chains to, trusted when reading.
+C2PA_TSA_ROOTS = env_str("C2PA_TSA_ROOTS")
 
 # --- security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

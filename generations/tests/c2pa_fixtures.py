@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -259,3 +261,146 @@ def short_lived_signer(seconds: float = 2.0) -> TestSigner:
 def wait_until_expired(signer: TestSigner) -> None:
     remaining = (signer.leaf.not_valid_after_utc - real_now()).total_seconds()
     time.sleep(max(0.0, remaining) + 1.1)  # certificate times have whole seconds
+
+
+# --- a local RFC 3161 time-stamp authority built on `openssl ts` ------------------------
+
+_TSA_CONFIG = """\
+[ tsa ]
+default_tsa = tsa_config
+[ tsa_config ]
+dir = {dir}
+serial = $dir/serial
+crypto_device = builtin
+signer_cert = $dir/tsa.pem
+certs = $dir/tsa-ca.pem
+signer_key = $dir/tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+
+
+@dataclass
+class TimeStampAuthority:
+    url: str
+    ca_pem: bytes
+    requests: list[int]  # the size of each time-stamp query answered
+
+
+def _tsa_certificates(directory: Path) -> bytes:
+    now = real_now()
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("Test TSA root")
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    tsa = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Test TSA"))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_pem = ca.public_bytes(serialization.Encoding.PEM)
+    (directory / "tsa-ca.pem").write_bytes(ca_pem)
+    (directory / "tsa.pem").write_bytes(tsa.public_bytes(serialization.Encoding.PEM))
+    (directory / "tsa.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (directory / "serial").write_text("01\n")
+    (directory / "ts.cnf").write_text(_TSA_CONFIG.format(dir=directory))
+    return ca_pem
+
+
+@contextmanager
+def local_tsa(directory: Path) -> Iterator[TimeStampAuthority]:
+    """An RFC 3161 time-stamp authority on 127.0.0.1: each POSTed TimeStampReq is answered
+    by ``openssl ts -reply`` with a token signed by a throw-away TSA certificate."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_pem = _tsa_certificates(directory)
+    answered: list[int] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            query = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock:
+                (directory / "query.tsq").write_bytes(query)
+                result = subprocess.run(
+                    [
+                        "openssl",
+                        "ts",
+                        "-reply",
+                        "-config",
+                        str(directory / "ts.cnf"),
+                        "-queryfile",
+                        str(directory / "query.tsq"),
+                        "-out",
+                        str(directory / "reply.tsr"),
+                    ],  # fmt: skip
+                    capture_output=True,
+                    check=False,
+                )
+                reply = (directory / "reply.tsr").read_bytes() if result.returncode == 0 else b""
+                answered.append(len(query))
+            if not reply:
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield TimeStampAuthority(
+            url=f"http://127.0.0.1:{server.server_port}/", ca_pem=ca_pem, requests=answered
+        )
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -20,11 +20,14 @@ from generations.provenance import (
     READ,
     REMOTE_ONLY,
     TAMPERED,
+    ProvenanceError,
     classify,
     read_credentials,
+    sign_output,
 )
 from generations.tests.c2pa_fixtures import (
     jpeg_pointing_to_remote_manifest,
+    local_tsa,
     loopback_listener,
     make_signer,
     plain_jpeg,
@@ -133,3 +136,56 @@ def test_codes_no_local_file_can_produce_classify_as_c2pa_rs_does(code, verdict)
     assert classify([code]) == verdict
     if verdict == CANNOT_CHECK:
         assert "cannot be checked" in report.message and not report.tampered
+
+
+# --- RFC 3161 time-stamps ------------------------------------------------------------------
+
+
+def _configure_short_lived_signer(settings, tmp_path, seconds: float = 2.0):
+    signer = short_lived_signer(seconds)
+    (tmp_path / "chain.pem").write_bytes(signer.chain_pem)
+    (tmp_path / "key.pem").write_bytes(signer.key_pem)
+    settings.C2PA_SIGN_CERT = str(tmp_path / "chain.pem")
+    settings.C2PA_SIGN_KEY = str(tmp_path / "key.pem")
+    return signer
+
+
+def test_an_output_time_stamped_while_our_certificate_was_valid_verifies_after_it_expires(
+    settings, tmp_path
+):
+    from generations.tests.test_provenance import avatar_info
+
+    with local_tsa(tmp_path / "tsa") as tsa:
+        (tmp_path / "tsa-roots.pem").write_bytes(tsa.ca_pem)
+        settings.C2PA_TSA_URL = tsa.url
+        settings.C2PA_TSA_ROOTS = str(tmp_path / "tsa-roots.pem")
+        signer = _configure_short_lived_signer(settings, tmp_path)
+        stamped = sign_output(plain_jpeg((300, 400)), info=avatar_info())
+        assert len(tsa.requests) == 1  # one RFC 3161 query per signature
+
+        settings.C2PA_TSA_URL = ""
+        unstamped = sign_output(plain_jpeg((300, 400)), info=avatar_info())
+        assert len(tsa.requests) == 1
+
+        wait_until_expired(signer)
+        after = read_credentials(stamped)
+        control = read_credentials(unstamped)
+
+    assert after.timestamped and after.validation_state == "Trusted"
+    assert after.is_modelsnapper and after.intact and after.failure_codes == ()
+    assert "intact ModelSnapper" in after.message
+    # Without a time-stamp (as before this change) the same certificate's expiry makes the
+    # output look forged:
+    assert "signingCredential.expired" in control.failure_codes
+    assert not control.is_modelsnapper and control.verdict == INVALID_SIGNER
+
+
+def test_an_unreachable_time_stamp_authority_fails_the_signing_as_retryable(settings, tmp_path):
+    from generations.tests.test_provenance import avatar_info
+
+    with loopback_listener() as listener:  # answers 404 to every query
+        settings.C2PA_TSA_URL = f"{listener.url}/tsa"
+        with pytest.raises(ProvenanceError) as caught:
+            sign_output(plain_jpeg(), info=avatar_info())
+        assert listener.requests  # it was asked
+    assert caught.value.code == "tsa_failed" and caught.value.retryable
