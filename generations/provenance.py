@@ -173,8 +173,9 @@ class ProvenanceCode(StrEnum):
 class ProvenanceError(EngineError):
     """Content Credentials could not be written; ``user_message`` is safe to show.
 
-    An EngineError (retryable only when the time-stamp authority did not answer), so a job that cannot sign its output fails and
-    refunds like any other engine failure: no unsigned output is ever stored.
+    An EngineError, so a job that cannot sign its output fails and refunds like any other
+    engine failure (or, when only the time-stamp authority did not answer, runs again
+    later): no unsigned output is ever stored.
     """
 
     def __init__(

@@ -11,8 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import c2pa
@@ -377,7 +377,7 @@ def local_tsa(directory: Path) -> Iterator[TimeStampAuthority]:
                         str(directory / "query.tsq"),
                         "-out",
                         str(directory / "reply.tsr"),
-                    ],  # fmt: skip
+                    ],
                     capture_output=True,
                     check=False,
                 )
