@@ -20,6 +20,7 @@ import base64
 import binascii
 import contextlib
 import io
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,9 +50,9 @@ CATEGORY_MAP = {
     GarmentCategory.LINGERIE.value: "auto",
 }
 PENDING_STATES = {"starting", "in_queue", "processing"}
-# Inputs larger than this (long side) are scaled down: oversized base64 payloads are the
-# documented cause of FASHN's HTTP 500s.
-_MAX_INPUT_SIDE = 2048
+# Inputs larger than this (long side) are scaled down: tryon-v1.6 takes at most 2000 px, and
+# oversized base64 payloads are the documented cause of FASHN's HTTP 500s.
+MAX_INPUT_SIDE = 2000
 _MAX_OUTPUT_BYTES = 40 * 1024 * 1024
 
 # API-level error names (HTTP status + {"error": name}) → (code, user message, retryable).
@@ -129,9 +130,29 @@ RUNTIME_ERRORS: dict[str, tuple[str, str, bool]] = {
         "The try-on service failed while making the image. Please try again.",
         True,
     ),
+    # FASHN: an upstream provider refused these inputs (often captioning or content
+    # limits); the same inputs fail again, so change them instead of retrying.
     "ThirdPartyError": (
         "fashn_third_party",
+        "The try-on service's provider refused these photos. Try a different product photo "
+        "or wearer.",
+        False,
+    ),
+    # The SDK's retryable runtime errors: a provider failure without a finer name, a
+    # server-side failure, and the SDK's own wait running out.
+    "3rdPartyProviderError": (
+        "fashn_provider_failed",
         "The try-on service's provider failed. Please try again later.",
+        True,
+    ),
+    "InternalServerError": (
+        "fashn_server_error",
+        "The try-on service had an internal error. Please try again later.",
+        True,
+    ),
+    "PollingTimeout": (
+        "fashn_polling_timeout",
+        "The try-on service took too long to finish this image. Please try again later.",
         True,
     ),
 }
@@ -168,9 +189,10 @@ def api_error(name: str | None, status_code: int) -> EngineError:
 
 
 def runtime_error(name: str | None) -> EngineError:
-    if name in RUNTIME_ERRORS:
+    if isinstance(name, str) and name in RUNTIME_ERRORS:
         return _error(RUNTIME_ERRORS[name])
-    label = name if isinstance(name, str) and name.isidentifier() else "unknown error"
+    # A name we do not know yet is shown (letters, digits, underscores only: never markup).
+    label = name if isinstance(name, str) and re.fullmatch(r"\w{1,64}", name) else "unknown error"
     return EngineError(
         f"The try-on service could not make this image ({label}).",
         code=EngineCode.FASHN_FAILED,
@@ -182,12 +204,12 @@ def _data_uri(jpeg: bytes) -> str:
     image: Image.Image
     try:
         image = Image.open(io.BytesIO(jpeg))
-        too_big = max(image.size) > _MAX_INPUT_SIDE
+        too_big = max(image.size) > MAX_INPUT_SIDE
     except (OSError, ValueError) as error:
         raise EngineError("An input photo could not be read.", code=EngineCode.BAD_INPUT) from error
     if too_big:
         image = image.convert("RGB")
-        image.thumbnail((_MAX_INPUT_SIDE, _MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
+        image.thumbnail((MAX_INPUT_SIDE, MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=90)
         jpeg = buffer.getvalue()
@@ -273,6 +295,9 @@ class FashnEngine:
                 "model_image": _data_uri(request.wearer_jpeg),
                 "garment_image": _data_uri(request.garment_jpeg),
                 "category": CATEGORY_MAP.get(request.category, "auto"),
+                # The output comes back in the status answer and is never stored on FASHN's
+                # CDN (URL outputs stay there for 72 hours).
+                "return_base64": True,
             },
         }
         # A POST is retried only when FASHN said no (429/5xx) or the connection never

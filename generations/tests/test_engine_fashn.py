@@ -81,7 +81,7 @@ class FakeFashn:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null")
                 self._record(body)
-                if self.path != "/v1/run":
+                if self.path.split("?", 1)[0] != "/v1/run":
                     self._send(404, {"error": "NotFound", "message": "no"}, "application/json")
                     return
                 if not self._authorized():
@@ -101,7 +101,9 @@ class FakeFashn:
                     return
                 if not self._authorized():
                     return
-                status, payload = self._next(fake.status_responses, (200, fake.completed()))
+                status, payload = self._next(fake.status_responses, (200, fake.completed))
+                if callable(payload):  # answered from what was asked (return_base64)
+                    payload = payload()
                 self._send(status, payload, "application/json")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -112,12 +114,16 @@ class FakeFashn:
         self.thread.start()
 
     def completed(self) -> dict:
-        return {
-            "id": "pred-1",
-            "status": "completed",
-            "output": [f"{self.base}/cdn/pred-1/output.png"],
-            "error": None,
-        }
+        # As FASHN documents: with inputs.return_base64 the output is a data URI in the
+        # answer (not stored on the CDN), otherwise a CDN URL kept for 72 hours.
+        runs = self.calls("POST", "/v1/run")
+        inline = bool(runs and ((runs[-1]["json"] or {}).get("inputs") or {}).get("return_base64"))
+        output = (
+            "data:image/png;base64," + base64.b64encode(self.output).decode()
+            if inline
+            else f"{self.base}/cdn/pred-1/output.png"
+        )
+        return {"id": "pred-1", "status": "completed", "output": [output], "error": None}
 
     def pending(self, state: str) -> tuple[int, dict]:
         return 200, {"id": "pred-1", "status": state, "output": None, "error": None}
@@ -162,7 +168,7 @@ def test_happy_path_runs_polls_downloads_and_reframes(fashn):
         fashn.pending("starting"),
         fashn.pending("in_queue"),
         fashn.pending("processing"),
-        (200, fashn.completed()),
+        (200, fashn.completed),
     ]
     result = make_engine(fashn).generate(request_for("top"))
 
@@ -179,8 +185,37 @@ def test_happy_path_runs_polls_downloads_and_reframes(fashn):
         assert inputs[field].startswith("data:image/jpeg;base64,")
         Image.open(io.BytesIO(base64.b64decode(inputs[field].split(",", 1)[1])))
     assert len(fashn.calls("GET", "/v1/status/pred-1")) == 4
+    # return_base64: the output arrives in the status answer, nothing is left on FASHN's CDN
+    assert inputs["return_base64"] is True
+    assert fashn.calls("GET", "/cdn/") == []
+
+
+def test_a_cdn_output_url_is_downloaded_without_the_api_key(fashn):
+    fashn.status_responses = [
+        (
+            200,
+            {"id": "pred-1", "status": "completed", "error": None,
+             "output": [f"{fashn.base}/cdn/pred-1/output.png"]},
+        )
+    ]  # fmt: skip
+    make_engine(fashn).generate(request_for())
     (download,) = fashn.calls("GET", "/cdn/")
     assert download["auth"] is None  # the API key never goes to the output host
+
+
+@pytest.mark.parametrize("size", [(2048, 1536), (1600, 2001), (4000, 3000)])
+def test_inputs_are_scaled_to_at_most_2000_px(fashn, size):
+    request = EngineRequest(
+        generation_id="a" * 24,
+        garment_jpeg=_image_bytes(size, (200, 30, 40), "JPEG"),
+        wearer_jpeg=_image_bytes(size, (220, 225, 232), "JPEG"),
+        category="top",
+    )
+    make_engine(fashn).generate(request)
+    inputs = fashn.calls("POST", "/v1/run")[0]["json"]["inputs"]
+    for field in ("model_image", "garment_image"):
+        image = Image.open(io.BytesIO(base64.b64decode(inputs[field].split(",", 1)[1])))
+        assert max(image.size) == 2000  # before: 2048 px inputs went as they were
 
 
 @pytest.mark.parametrize(
@@ -252,7 +287,12 @@ def test_a_server_error_while_polling_is_retried(fashn):
         ("PoseError", "fashn_pose", False),
         ("InputValidationError", "fashn_input_validation", False),
         ("PipelineError", "fashn_pipeline", True),
-        ("ThirdPartyError", "fashn_third_party", True),
+        # As FASHN's SDK documents them (before: ThirdPartyError retried, the other three
+        # failed at once as "fashn_failed", 3rdPartyProviderError shown as "unknown error").
+        ("ThirdPartyError", "fashn_third_party", False),
+        ("3rdPartyProviderError", "fashn_provider_failed", True),
+        ("InternalServerError", "fashn_server_error", True),
+        ("PollingTimeout", "fashn_polling_timeout", True),
         ("BrandNewError", "fashn_failed", False),
     ],
 )
