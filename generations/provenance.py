@@ -193,6 +193,9 @@ class ProvenanceInfo:
     release_version: str | None = None
     usage_limits: list[str] | tuple[str, ...] | None = None
     engine_name: str = ""
+    # The licence record (generations.licence) a human-model output was made under.
+    licence_record_id: str | None = None
+    licence_record_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,14 @@ class CredentialReport:
     @property
     def usage_limits(self) -> list[str]:
         return list((self.assertion or {}).get("usageLimits") or [])
+
+    @property
+    def licence_record_id(self) -> str | None:
+        return (self.assertion or {}).get("licenceRecordId")
+
+    @property
+    def licence_record_sha256(self) -> str | None:
+        return (self.assertion or {}).get("licenceRecordSha256")
 
     @property
     def engine(self) -> str:
@@ -535,6 +546,14 @@ def build_manifest(info: ProvenanceInfo) -> dict[str, Any]:
                     "usageLimits": list(info.usage_limits) if info.usage_limits else None,
                     "engine": info.engine_name or None,
                     "aiGenerated": True,
+                    **(
+                        {
+                            "licenceRecordId": info.licence_record_id,
+                            "licenceRecordSha256": info.licence_record_sha256,
+                        }
+                        if info.licence_record_id
+                        else {}
+                    ),
                 },
             },
         ],

@@ -36,12 +36,14 @@ from accounts.models import BusinessProfile, ModelProfile, Role, User
 from billing.models import CreditLedgerEntry, LedgerState
 from billing.services import InsufficientCredits, credits_refund, credits_spend
 from generations.engines import EngineError, EngineRequest, get_engine
+from generations.licence import licence_record_ensure
 from generations.models import (
     REFUNDED_STATUSES,
     ROYALTY_PER_GENERATION,
     Generation,
     GenerationBatch,
     GenerationStatus,
+    LicenceRecord,
     ModelType,
     RoyaltyLedger,
 )
@@ -590,7 +592,13 @@ def _check_output(jpeg: bytes) -> None:
 
 
 def _sign(
-    jpeg: bytes, *, generation: Generation, clearance: _Clearance, source: str, engine: str
+    jpeg: bytes,
+    *,
+    generation: Generation,
+    clearance: _Clearance,
+    source: str,
+    engine: str,
+    licence: LicenceRecord | None = None,
 ) -> bytes:
 
     human = clearance.model_type == ModelType.HUMAN_MODEL
@@ -604,6 +612,8 @@ def _sign(
             release_version=(clearance.release_version or None) if human else None,
             usage_limits=list(clearance.usage_limits) if human else None,
             engine_name=engine,
+            licence_record_id=str(licence.pk) if licence else None,
+            licence_record_sha256=licence.sha256 if licence else None,
         ),
     )
 
@@ -685,6 +695,8 @@ def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Att
         )
     )
     _check_output(result.image_jpeg)
+    # Written before signing: the manifest names the record by id and hash.
+    licence = licence_record_ensure(generation=generation)
     signed = {
         "output": result.image_jpeg,
         "thumbnail": _thumbnail(result.image_jpeg),
@@ -696,6 +708,7 @@ def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Att
             clearance=clearance,
             source=result.digital_source_type,
             engine=result.engine_name,
+            licence=licence,
         )
     output_key = save_private(prefix="generations/outputs", content=signed["output"])
     attempt.stored.append(output_key)

@@ -30,6 +30,8 @@ urlpatterns: list = [
     path("<oid:generation_id>/image/", views.image, name="image"),
     path("<oid:generation_id>/thumbnail/", views.thumbnail, name="thumbnail"),
     path("<oid:generation_id>/report/", views.report, name="report"),
+    path("<oid:generation_id>/licence/", views.licence, name="licence"),
+    path("<oid:generation_id>/licence.json", views.licence_json, name="licence-json"),
     # Verify page (Content Credentials) URL patterns go below.
     path("verify/", verify_views.verify, name="verify"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import secrets
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -22,6 +23,7 @@ from accounts.permissions import (
 from accounts.selectors import business_profile_for
 from generations import selectors, services
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
+from generations.licence import licence_document
 from generations.models import GenerationStatus
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
@@ -142,8 +144,43 @@ def detail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
             "credentials": selectors.generation_credentials(
                 generation=generation, full_image=is_owner
             ),
+            "has_licence": selectors.licence_record_for(generation=generation) is not None,
         },
     )
+
+
+def _licence_or_404(request: AuthenticatedRequest, generation_id: str) -> tuple[Any, Any]:
+    generation = found_or_404(
+        selectors.generation_for_viewer(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
+    record = found_or_404(
+        selectors.licence_record_for(generation=generation), "This photo has no licence record."
+    )
+    return generation, record
+
+
+@require_GET
+@role_required(Role.BUSINESS, Role.MODEL)
+def licence(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
+    """The printable licence record (the business that made the photo, or its model)."""
+    generation, record = _licence_or_404(request, generation_id)
+    return render(
+        request,
+        "generations/licence.html",
+        {"generation": generation, "record": record, "doc": licence_document(record)},
+    )
+
+
+@require_GET
+@role_required(Role.BUSINESS, Role.MODEL)
+def licence_json(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
+    """The record's exact canonical JSON: its SHA-256 is the one in the C2PA manifest."""
+    generation, record = _licence_or_404(request, generation_id)
+    response = HttpResponse(record.document, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="licence-{generation.pk}.json"'
+    response["X-Content-SHA256"] = record.sha256
+    return response
 
 
 def _download_name(generation) -> str:

@@ -128,6 +128,13 @@ EXPECTED: dict[str, Expect] = {
     "generations:thumbnail": Expect(
         kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)
     ),
+    # The licence record: the two parties to it; nobody else.
+    "generations:licence": Expect(
+        kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)
+    ),
+    "generations:licence-json": Expect(
+        kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)
+    ),
     # POST only, refused before the gate for a GET; the gate is checked with POSTs.
     "generations:report": Expect(
         kwargs=("generation_id",),
