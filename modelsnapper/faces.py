@@ -73,13 +73,24 @@ def _gray(image: Image.Image) -> np.ndarray[Any, Any]:
     return np.asarray(small)
 
 
-def find_faces(image: Image.Image) -> list[Face]:
-    """The people's faces OpenCV finds (frontal), in the coordinates of a copy at most
-    640 px on its long side."""
-    gray = cv2.equalizeHist(_gray(image))
+def _detect(gray: np.ndarray[Any, Any]) -> list[Face]:
+    """Faces in ``gray`` (a copy at most 640 px on its long side), in its coordinates."""
+    gray = cv2.equalizeHist(gray)
     side = max(24, int(min(gray.shape) * _MIN_FACE_FRACTION))
     found = _cascade().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=6, minSize=(side, side))
     return [Face(int(x), int(y), int(w), int(h)) for (x, y, w, h) in found]
+
+
+def find_faces(image: Image.Image) -> list[Face]:
+    """The people's faces OpenCV finds (frontal), in ``image``'s own pixel coordinates."""
+    gray = _gray(image)
+    scale = image.width / gray.shape[1]
+    return [
+        Face(
+            round(f.x * scale), round(f.y * scale), round(f.width * scale), round(f.height * scale)
+        )
+        for f in _detect(gray)
+    ]
 
 
 def _phash(gray: np.ndarray[Any, Any]) -> int:
@@ -89,15 +100,12 @@ def _phash(gray: np.ndarray[Any, Any]) -> int:
     return int("".join("1" if bit else "0" for bit in bits), 2)
 
 
-def face_signature(image: Image.Image, face: Face) -> FaceSignature:
-    gray = _gray(image)
-    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
-    return FaceSignature(face=face, hash=_phash(crop), mirrored_hash=_phash(cv2.flip(crop, 1)))
-
-
 def single_face_signature(image: Image.Image) -> tuple[int, FaceSignature | None]:
     """(how many faces were found, the signature when exactly one was)."""
-    faces = find_faces(image)
+    gray = _gray(image)
+    faces = _detect(gray)
     if len(faces) != 1:
         return len(faces), None
-    return 1, face_signature(image, faces[0])
+    face = faces[0]
+    crop = gray[face.y : face.y + face.height, face.x : face.x + face.width]
+    return 1, FaceSignature(face=face, hash=_phash(crop), mirrored_hash=_phash(cv2.flip(crop, 1)))
