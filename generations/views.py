@@ -8,9 +8,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
@@ -22,6 +23,7 @@ from accounts.permissions import (
 )
 from accounts.selectors import business_profile_for
 from generations import selectors, services
+from generations.engines import fashn
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
 from generations.licence import licence_document
 from generations.models import GenerationStatus
@@ -147,6 +149,24 @@ def detail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
             "has_licence": selectors.licence_record_for(generation=generation) is not None,
         },
     )
+
+
+# FASHN's webhook body: the finished prediction, a base64 output image included.
+_FASHN_WEBHOOK_MAX_BYTES = 40 * 1024 * 1024
+
+
+@csrf_exempt  # FASHN cannot send a CSRF token; the per-generation HMAC token authenticates.
+@require_POST
+def fashn_webhook(request: HttpRequest, generation_id: str) -> HttpResponse:
+    """A FASHN delivery only wakes the waiting job (which reads FASHN's own status)."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > _FASHN_WEBHOOK_MAX_BYTES:
+        return HttpResponse("Too large.", status=413, content_type="text/plain")
+    accepted = fashn.webhook_receive(
+        generation_id=generation_id, token=request.GET.get("token", ""), body=request.body
+    )
+    if not accepted:
+        return HttpResponse("Not found.", status=404, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def _licence_or_404(request: AuthenticatedRequest, generation_id: str) -> tuple[Any, Any]:

@@ -404,6 +404,10 @@ if GENERATION_ENGINE not in {"offline", "fashn"}:
     )
 FASHN_API_KEY = env_str("FASHN_API_KEY")
 FASHN_API_BASE = env_str("FASHN_API_BASE", "https://api.fashn.ai").rstrip("/")
+# This site's public origin (https://…): FASHN then POSTs finished predictions to
+# /generations/fashn/webhook/<id>/ instead of being polled every 2 s (polling stays as a
+# 20 s fallback). Needs a cache shared by web and workers (REDIS_URL).
+FASHN_WEBHOOK_BASE = env_str("FASHN_WEBHOOK_BASE").rstrip("/")
 if GENERATION_ENGINE == "fashn" and not FASHN_API_KEY:
     raise ImproperlyConfigured("GENERATION_ENGINE=fashn needs FASHN_API_KEY.")
 

@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
@@ -401,3 +402,78 @@ def test_an_empty_key_is_refused_before_any_call():
     with pytest.raises(EngineError) as caught:
         FashnEngine(api_key="", api_base="http://127.0.0.1:9")
     assert caught.value.code == "fashn_unauthorized"
+
+
+# --- webhook_url (FASHN calls back instead of being polled) --------------------------------
+
+
+def test_with_a_webhook_the_job_waits_for_fashns_call_not_for_polls(fashn, settings, client):
+    """The stand-in does what FASHN documents: the finished prediction is POSTed to the
+    run's ``webhook_url``; the job then reads the status once (never the delivery's body)."""
+    from django.core.cache import cache
+
+    from generations.engines.fashn import webhook_receive, webhook_token
+
+    cache.clear()
+    generation_id = "a" * 24
+    fashn.status_responses = [fashn.pending("processing"), (200, fashn.completed)]
+    engine = make_engine(fashn, webhook_base="https://app.example.test")
+    polls_seen: list[int] = []
+
+    def sleep(seconds: float) -> None:  # FASHN finishes while the job waits: it calls back
+        polls_seen.append(len(fashn.calls("GET", "/v1/status")))
+        if len(polls_seen) == 3:
+            run = fashn.calls("POST", "/v1/run")[0]
+            url = parse_qs(urlsplit(run["path"]).query)["webhook_url"][0]
+            parts = urlsplit(url)
+            response = client.post(
+                parts.path + "?" + parts.query,
+                data=json.dumps({"id": "pred-1", "status": "completed", "output": ["x"]}),
+                content_type="application/json",
+            )
+            assert response.status_code == 200
+
+    engine.sleep = sleep
+    engine.clock = _FakeClock(step=0.5)
+    result = engine.generate(request_for())
+    assert result.image_jpeg.startswith(b"\xff\xd8")
+    (run,) = fashn.calls("POST", "/v1/run")
+    url = parse_qs(urlsplit(run["path"]).query)["webhook_url"][0]
+    assert url == (
+        f"https://app.example.test/generations/fashn/webhook/{generation_id}/"
+        f"?token={webhook_token(generation_id)}"
+    )
+    # One poll before the call-back, one after it: not one every 2 s.
+    assert len(fashn.calls("GET", "/v1/status")) == 2
+    # A second delivery (FASHN retries up to 5 times) changes nothing.
+    assert webhook_receive(generation_id=generation_id, token=webhook_token(generation_id),
+                           body=b'{"id": "pred-1", "status": "completed"}')  # fmt: skip
+
+
+def test_a_webhook_with_a_wrong_token_or_body_is_refused(client):
+    from generations.engines.fashn import webhook_arrived, webhook_token
+
+    generation_id = "b" * 24
+    path = f"/generations/fashn/webhook/{generation_id}/"
+    body = json.dumps({"id": "pred-9", "status": "completed"})
+    for query in ("", "?token=nope", f"?token={webhook_token('c' * 24)}"):
+        response = client.post(path + query, data=body, content_type="application/json")
+        assert response.status_code == 404
+    assert not webhook_arrived("pred-9")
+    response = client.post(
+        f"{path}?token={webhook_token(generation_id)}", data="not json", content_type="text/plain"
+    )
+    assert response.status_code == 404
+    response = client.post(
+        f"{path}?token={webhook_token(generation_id)}", data=body, content_type="application/json"
+    )
+    assert response.status_code == 200 and webhook_arrived("pred-9")
+
+
+class _FakeClock:
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
