@@ -477,3 +477,46 @@ class _FakeClock:
     def __call__(self) -> float:
         self.now += self.step
         return self.now
+
+
+# --- the stand-in checked against FASHN's official Python SDK -------------------------------
+
+
+def test_the_stand_in_speaks_what_fashns_sdk_sends_and_parses(fashn):
+    """FASHN's SDK (fashn 0.9.0, test-only) against the stand-in: the requests our adapter
+    sends have the SDK's shape, and the SDK parses the stand-in's answers."""
+    from fashn import Fashn
+
+    sdk = Fashn(api_key=API_KEY, base_url=fashn.base, max_retries=0)
+    inputs = {
+        "model_image": "data:image/jpeg;base64,AAAA",
+        "garment_image": "data:image/jpeg;base64,AAAA",
+        "category": "tops",
+        "return_base64": True,
+    }
+    started = sdk.predictions.run(
+        model_name="tryon-v1.6", inputs=inputs, webhook_url="https://app.example.test/hook/"
+    )
+    assert started.id == "pred-1" and started.error is None
+    done = sdk.predictions.status("pred-1")
+    assert done.status == "completed" and done.output[0].startswith("data:image/png;base64,")
+    by_sdk = fashn.calls("POST", "/v1/run")[0]
+
+    fashn.status_responses = [
+        (200, {"id": "pred-1", "status": "failed", "output": None,
+               "error": {"name": "3rdPartyProviderError", "message": "provider down"}}),
+    ]  # fmt: skip
+    failed = sdk.predictions.status("pred-1")
+    assert failed.status == "failed" and failed.error.name == "3rdPartyProviderError"
+
+    fashn.requests.clear()
+    fashn.status_responses = []
+    make_engine(fashn, webhook_base="https://app.example.test").start(
+        request_for(), generation_id="a" * 24
+    )
+    ours = fashn.calls("POST", "/v1/run")[0]
+    assert ours["auth"] == by_sdk["auth"] == f"Bearer {API_KEY}"
+    assert set(ours["json"]) == set(by_sdk["json"]) == {"model_name", "inputs"}
+    assert set(ours["json"]["inputs"]) == set(by_sdk["json"]["inputs"])
+    assert parse_qs(urlsplit(ours["path"]).query).keys() == {"webhook_url"}
+    assert parse_qs(urlsplit(by_sdk["path"]).query).keys() == {"webhook_url"}
