@@ -17,6 +17,11 @@ validating the signer's chain against our own anchors (the local CA, or the
 issuers in the production chain) and matching the signer certificate's serial
 number and issuer: a forged manifest that merely copies our assertion label is
 reported as such.
+
+Reading never touches the network (no remote manifest, no OCSP: a file names those URLs),
+and validation codes are classified as c2pa-rs rates them (see ``classify``). With
+``C2PA_TSA_URL`` every signature carries an RFC 3161 time-stamp, so an output stays ours
+after the signing certificate expires (``C2PA_TSA_ROOTS``: the TSA roots a reader trusts).
 """
 
 from __future__ import annotations
