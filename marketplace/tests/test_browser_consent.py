@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from marketplace.models import ConsentRequest, ConsentStatus
 from marketplace.avatar_art import portrait_jpeg_bytes
+from marketplace.models import ConsentRequest, ConsentStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
