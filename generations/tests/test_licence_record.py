@@ -106,3 +106,23 @@ def test_an_ai_avatar_output_has_no_licence_record(business_alice, avatar):
     assert not LicenceRecord.objects.exists()
     report = read_credentials(read_private(Generation.objects.get().output_s3_url))
     assert report.licence_record_id is None
+
+
+def test_a_time_stamp_authority_that_does_not_answer_sends_the_job_back_to_the_queue(
+    business_alice, avatar, settings
+):
+    """Nothing unsigned is stored, the credit stays spent for the retry, no refund yet."""
+    from generations.tests.c2pa_fixtures import loopback_listener
+    from generations.tests.conftest import credits_of
+
+    grant_credits(business_alice, 1)
+    (generation,) = _queue(business_alice, Wearer("avatar", avatar.pk))
+    with loopback_listener() as tsa:  # answers 404 to every time-stamp query
+        settings.C2PA_TSA_URL = f"{tsa.url}/tsa"
+        assert generation_run(generation_id=generation.pk) == GenerationStatus.QUEUED
+        assert tsa.requests
+    generation.refresh_from_db()
+    assert generation.status == GenerationStatus.QUEUED
+    assert "time-stamp service did not answer" in generation.error_message
+    assert not generation.output_s3_url and credits_of(business_alice) == 0
+    assert not list(settings.MEDIA_ROOT.rglob("outputs/*.jpg"))
