@@ -231,3 +231,27 @@ class RoyaltyLedger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.amount}"
+
+
+class LicenceRecord(models.Model):
+    """The consent record behind one human-model output, for a brand to hand to a
+    marketplace or a lawyer (the questions New York's Fashion Workers Act asks of a
+    digital-replica consent). Written once, before the output is signed; the C2PA manifest
+    names it by id and by the SHA-256 of ``document``, the exact JSON served."""
+
+    id = ObjectIdPrimaryKey()
+    generation = models.OneToOneField(
+        Generation,
+        on_delete=models.CASCADE,
+        db_column="generationId",
+        related_name="licence_record",
+    )
+    document = models.TextField()  # canonical JSON (sorted keys, compact), never re-rendered
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_column="createdAt")
+
+    class Meta:
+        db_table = "licence_records"
+
+    def __str__(self) -> str:
+        return f"licence {self.pk} for generation {self.generation_id}"

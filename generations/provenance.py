@@ -17,6 +17,11 @@ validating the signer's chain against our own anchors (the local CA, or the
 issuers in the production chain) and matching the signer certificate's serial
 number and issuer: a forged manifest that merely copies our assertion label is
 reported as such.
+
+Reading never touches the network (no remote manifest, no OCSP: a file names those URLs),
+and validation codes are classified as c2pa-rs rates them (see ``classify``). With
+``C2PA_TSA_URL`` every signature carries an RFC 3161 time-stamp, so an output stays ours
+after the signing certificate expires (``C2PA_TSA_ROOTS``: the TSA roots a reader trusts).
 """
 
 from __future__ import annotations
@@ -64,17 +69,95 @@ SOURCE_TYPE_LABELS = {
 }
 WEARER_TYPE_LABELS = {"AI_AVATAR": "AI avatar", "HUMAN_MODEL": "Human model"}
 
-# Failure codes about who signed, not about whether the bytes changed.
-_TRUST_PREFIX = "signingCredential."
+# How c2pa-rs's validation codes read (sdk/src/validation_results.rs, validation_status.rs).
+# c2pa-rs itself rates a store Valid/Trusted with CAWG identity failures and with an
+# untrusted signer: neither says the file changed. Every other failure code does, except
+# those sorted below.
+_UNTRUSTED_SIGNER = frozenset({"signingCredential.untrusted"})
+# The signer's certificate was not good when it signed (or has been withdrawn): the bytes
+# may be unchanged, but the signature vouches for nothing.
+_INVALID_SIGNER = frozenset(
+    {
+        "signingCredential.expired",
+        "signingCredential.ocsp.revoked",
+        "signingCredential.invalid",
+        "claimSignature.outsideValidity",
+    }
+)
+# The validator could not decide: an algorithm it does not know, a pre-release manifest,
+# or something stored elsewhere that it must not fetch.
+_CANNOT_CHECK = frozenset(
+    {
+        "algorithm.unsupported",
+        "com.adobe.prerelease",
+        "manifest.inaccessible",
+        "assertion.inaccessible",
+        "signingCredential.ocsp.unknown",
+    }
+)
+# Informational in c2pa-rs (never failures), though older stores list them among
+# ``validation_status``.
+_INFORMATIONAL = frozenset(
+    {
+        "signingCredential.ocsp.skipped",
+        "signingCredential.ocsp.inaccessible",
+        "timeStamp.mismatch",
+        "timeStamp.malformed",
+        "timeStamp.outsideValidity",
+        "timeStamp.untrusted",
+        "manifest.unknownProvenance",
+        "manifest.unreferenced",
+        "ingredient.unknownProvenance",
+        "algorithm.deprecated",
+        "timeOfSigning.insideValidity",
+        "assertion.dataHash.additionalExclusionsPresent",
+    }
+)
+_IDENTITY_PREFIX = "cawg."  # CAWG identity assertions: who made it, reported on its own
+_SIGNER_CODES = _UNTRUSTED_SIGNER | _INVALID_SIGNER
 # Failures that mean "the image bytes changed" while the signed manifest is unaltered.
 _PIXEL_ONLY_FAILURES = frozenset(
     {"assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch"}
 )
 
+# Verdicts on a read manifest.
+INTACT = "intact"
+TAMPERED = "tampered"
+INVALID_SIGNER = "invalid_signer"
+CANNOT_CHECK = "cannot_check"
+VERDICT_LABELS = {
+    INTACT: "Intact",
+    TAMPERED: "Tampered",
+    INVALID_SIGNER: "Invalid signer",
+    CANNOT_CHECK: "Cannot be checked",
+}
+
+
+def is_tampering_code(code: str) -> bool:
+    return not (
+        code.startswith(_IDENTITY_PREFIX)
+        or code in _SIGNER_CODES
+        or code in _CANNOT_CHECK
+        or code in _INFORMATIONAL
+    )
+
+
+def classify(failures: list[str] | tuple[str, ...], *, has_manifest: bool = True) -> str:
+    """One verdict for a manifest's failure codes, the way c2pa-rs rates them."""
+    if not has_manifest or any(is_tampering_code(code) for code in failures):
+        return TAMPERED
+    if any(code in _INVALID_SIGNER for code in failures):
+        return INVALID_SIGNER
+    if any(code in _CANNOT_CHECK for code in failures):
+        return CANNOT_CHECK
+    return INTACT
+
+
 # Report statuses.
 NOT_AN_IMAGE = "not_an_image"
 UNSUPPORTED = "unsupported"
 NO_MANIFEST = "no_manifest"
+REMOTE_ONLY = "remote_only"  # the file only names a manifest stored elsewhere (never fetched)
 DAMAGED = "damaged"
 READ = "read"
 
@@ -88,18 +171,22 @@ class ProvenanceCode(StrEnum):
     LOCAL_SIGNER_INCOMPLETE = "local_signer_incomplete"
     NOT_JPEG = "not_jpeg"
     SIGN_FAILED = "sign_failed"
+    TSA_FAILED = "tsa_failed"
     SIGNER_CONFIG = "signer_config"
 
 
 class ProvenanceError(EngineError):
     """Content Credentials could not be written; ``user_message`` is safe to show.
 
-    An EngineError (never retryable), so a job that cannot sign its output fails and
-    refunds like any other engine failure: no unsigned output is ever stored.
+    An EngineError, so a job that cannot sign its output fails and refunds like any other
+    engine failure (or, when only the time-stamp authority did not answer, runs again
+    later): no unsigned output is ever stored.
     """
 
-    def __init__(self, user_message: str, *, code: str = "provenance_error") -> None:
-        super().__init__(user_message, code=code, retryable=False)
+    def __init__(
+        self, user_message: str, *, code: str = "provenance_error", retryable: bool = False
+    ) -> None:
+        super().__init__(user_message, code=code, retryable=retryable)
 
 
 @dataclass(frozen=True)
@@ -111,6 +198,9 @@ class ProvenanceInfo:
     release_version: str | None = None
     usage_limits: list[str] | tuple[str, ...] | None = None
     engine_name: str = ""
+    # The licence record (generations.licence) a human-model output was made under.
+    licence_record_id: str | None = None
+    licence_record_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +216,7 @@ class SignerSummary:
 class CredentialReport:
     """What an image's Content Credentials say. Built for any bytes; never raises."""
 
-    status: str  # NOT_AN_IMAGE | UNSUPPORTED | NO_MANIFEST | DAMAGED | READ
+    status: str  # NOT_AN_IMAGE | UNSUPPORTED | NO_MANIFEST | REMOTE_ONLY | DAMAGED | READ
     message: str  # one plain sentence for the person who uploaded the file
     image_format: str | None = None
     has_manifest: bool = False
@@ -138,6 +228,11 @@ class CredentialReport:
     tampered: bool = False
     validation_state: str | None = None
     failure_codes: tuple[str, ...] = ()
+    # INTACT | TAMPERED | INVALID_SIGNER | CANNOT_CHECK for a read manifest, else "".
+    verdict: str = ""
+    # CAWG identity results (who vouches for the content), not about whether it changed.
+    identity_codes: tuple[str, ...] = ()
+    timestamped: bool = False  # an RFC 3161 time-stamp was validated
     assertion: dict[str, Any] | None = None
     actions: tuple[str, ...] = ()
     digital_source_type: str | None = None
@@ -172,6 +267,14 @@ class CredentialReport:
         return list((self.assertion or {}).get("usageLimits") or [])
 
     @property
+    def licence_record_id(self) -> str | None:
+        return (self.assertion or {}).get("licenceRecordId")
+
+    @property
+    def licence_record_sha256(self) -> str | None:
+        return (self.assertion or {}).get("licenceRecordSha256")
+
+    @property
     def engine(self) -> str:
         return (self.assertion or {}).get("engine") or ""
 
@@ -182,9 +285,13 @@ class CredentialReport:
         Then the generation it names is genuine even when the image was edited.
         """
         return self.has_manifest and all(
-            code.startswith(_TRUST_PREFIX) or code in _PIXEL_ONLY_FAILURES
+            not is_tampering_code(code) or code in _PIXEL_ONLY_FAILURES
             for code in self.failure_codes
         )
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS.get(self.verdict, "")
 
     @property
     def ai_generated(self) -> bool:
@@ -444,6 +551,14 @@ def build_manifest(info: ProvenanceInfo) -> dict[str, Any]:
                     "usageLimits": list(info.usage_limits) if info.usage_limits else None,
                     "engine": info.engine_name or None,
                     "aiGenerated": True,
+                    **(
+                        {
+                            "licenceRecordId": info.licence_record_id,
+                            "licenceRecordSha256": info.licence_record_sha256,
+                        }
+                        if info.licence_record_id
+                        else {}
+                    ),
                 },
             },
         ],
@@ -454,6 +569,25 @@ def _builder_context() -> c2pa.Context:
     # No embedded thumbnail: the image is its own preview, and it halves the overhead.
     return c2pa.Context(
         settings=c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}})
+    )
+
+
+def _signing_error(error: c2pa.C2paError, *, tsa_url: str | None) -> ProvenanceError:
+    # The key and certificate were read and checked above, so with a TSA configured a
+    # signature-stage failure is the TSA's (down, refused, an HTTP error): nothing is wrong
+    # with the image, and trying later can succeed.
+    if tsa_url and (
+        isinstance(error, c2pa.C2paError.Signature) or "time stamp" in str(error).lower()
+    ):
+        return ProvenanceError(
+            "The time-stamp service did not answer, so the Content Credentials could not be "
+            "signed. Please try again later.",
+            code=ProvenanceCode.TSA_FAILED,
+            retryable=True,
+        )
+    return ProvenanceError(
+        f"The Content Credentials could not be signed ({error}).",
+        code=ProvenanceCode.SIGN_FAILED,
     )
 
 
@@ -472,20 +606,18 @@ def sign_output(jpeg: bytes, *, info: ProvenanceInfo) -> bytes:
         raise ProvenanceError("Only JPEG outputs can be signed.", code=ProvenanceCode.NOT_JPEG)
     credentials = signing_credentials()
     assert credentials is not None
+    tsa_url = settings.C2PA_TSA_URL or None
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(
-                credentials.algorithm, credentials.chain_pem, credentials.key_pem, None
+                credentials.algorithm, credentials.chain_pem, credentials.key_pem, tsa_url
             )
         )
         out = io.BytesIO()
         with signer, c2pa.Builder(build_manifest(info), context=_builder_context()) as builder:
             builder.sign(signer, "image/jpeg", io.BytesIO(jpeg), out)
     except c2pa.C2paError as error:
-        raise ProvenanceError(
-            f"The Content Credentials could not be signed ({error}).",
-            code=ProvenanceCode.SIGN_FAILED,
-        ) from error
+        raise _signing_error(error, tsa_url=tsa_url) from error
     return out.getvalue()
 
 
@@ -534,10 +666,24 @@ def _magic_format(data: bytes) -> str | None:
     return None
 
 
-def _reader_context(anchors_pem: str | None) -> c2pa.Context | None:
-    if not anchors_pem:
-        return None
-    return c2pa.Context(settings=c2pa.Settings.from_dict({"trust": {"user_anchors": anchors_pem}}))
+# The reader never touches the network: a remote manifest URL (XMP dcterms:provenance) or an
+# OCSP responder named in a certificate is chosen by whoever made the file, so fetching it
+# would let any uploader aim the server at internal addresses (blind SSRF).
+READER_OFFLINE_SETTINGS: dict[str, Any] = {
+    "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False},
+}
+
+
+def _reader_context(anchors_pem: str | None) -> c2pa.Context:
+    values: dict[str, Any] = {**READER_OFFLINE_SETTINGS}
+    if anchors_pem:
+        values["trust"] = {"user_anchors": anchors_pem}
+    return c2pa.Context(settings=c2pa.Settings.from_dict(values))
+
+
+def _is_remote_only(error: c2pa.C2paError) -> bool:
+    """c2pa refused to fetch a manifest the file only points to (fetching is off)."""
+    return isinstance(error, c2pa.C2paError.RemoteManifest) or str(error).startswith("Remote")
 
 
 def _our_credentials() -> SigningCredentials | None:
@@ -545,6 +691,18 @@ def _our_credentials() -> SigningCredentials | None:
         return signing_credentials(create=False)
     except ProvenanceError:
         return None
+
+
+def _tsa_roots_pem() -> str:
+    """The time-stamp authority roots a reader trusts (C2PA_TSA_ROOTS), or ""."""
+    path = settings.C2PA_TSA_ROOTS
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        logger.warning("C2PA_TSA_ROOTS (%s) cannot be read; time-stamps read as untrusted", path)
+        return ""
 
 
 def read_credentials(data: bytes) -> CredentialReport:
@@ -586,7 +744,8 @@ def _read_credentials(data: bytes) -> CredentialReport:
         )
     ours = _our_credentials()
     try:
-        context = _reader_context(ours.anchors_pem if ours else None)
+        anchors = (ours.anchors_pem if ours else "") + _tsa_roots_pem()
+        context = _reader_context(anchors or None)
         reader = c2pa.Reader(mime, io.BytesIO(data), context=context)
     except c2pa.C2paError.ManifestNotFound:
         return CredentialReport(
@@ -598,6 +757,16 @@ def _read_credentials(data: bytes) -> CredentialReport:
             ),
         )
     except c2pa.C2paError as error:
+        if _is_remote_only(error):
+            return CredentialReport(
+                status=REMOTE_ONLY,
+                image_format=image_format,
+                message=(
+                    "This image does not carry its Content Credentials: it only points to a copy "
+                    "stored elsewhere, which we do not fetch, so nothing here can be checked."
+                ),
+                extra={"error": str(error)[:300]},
+            )
         return CredentialReport(
             status=DAMAGED,
             image_format=image_format,
@@ -623,18 +792,16 @@ def _codes(entries: Any) -> list[str]:
     return [e["code"] for e in entries or [] if isinstance(e, dict) and "code" in e]
 
 
-def _report_from_store(
-    store: dict[str, Any], *, image_format: str, ours: SigningCredentials | None
-) -> CredentialReport:
-    manifests = store.get("manifests") or {}
-    manifest = manifests.get(store.get("active_manifest") or "") or {}
+def _failure_codes(store: dict[str, Any]) -> list[str]:
+    """The active manifest's failure codes, informational ones left out (older stores list
+    them in ``validation_status``)."""
     results = (store.get("validation_results") or {}).get("activeManifest") or {}
-    failures = list(
-        dict.fromkeys(_codes(results.get("failure")) + _codes(store.get("validation_status")))
-    )
-    successes = _codes(results.get("success"))
-    tampered = not manifest or any(not code.startswith(_TRUST_PREFIX) for code in failures)
+    codes = _codes(results.get("failure")) + _codes(store.get("validation_status"))
+    return [code for code in dict.fromkeys(codes) if code not in _INFORMATIONAL]
 
+
+def _assertions(manifest: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str], str | None]:
+    """(our assertion, the action names, the created action's digital source type)."""
     assertion, actions, source = None, [], None
     for entry in manifest.get("assertions") or []:
         label = entry.get("label", "")
@@ -647,53 +814,85 @@ def _report_from_store(
                     actions.append(str(action.get("action", "")))
                     if action.get("action") == "c2pa.created" and source is None:
                         source = action.get("digitalSourceType")
+    return assertion, actions, source
 
+
+_VERDICT_MESSAGES = {
+    TAMPERED: "The Content Credentials do not match this file: it was changed after it was signed.",
+    INVALID_SIGNER: (
+        "This file is unchanged since it was signed, but the signer's certificate was expired, "
+        "revoked or not valid for signing, so the signature vouches for nothing."
+    ),
+    CANNOT_CHECK: (
+        "These Content Credentials cannot be checked here (an unknown signature algorithm, a "
+        "pre-release manifest or a part stored elsewhere); that is not a sign of damage."
+    ),
+}
+
+
+def _message(verdict: str, *, is_ours: bool, claims_ours: bool) -> str:
+    if verdict in _VERDICT_MESSAGES:
+        return _VERDICT_MESSAGES[verdict]
+    if is_ours and claims_ours:
+        return "This image carries an intact ModelSnapper Content Credential."
+    if claims_ours:
+        return (
+            "This image claims to come from ModelSnapper, but it was not signed with "
+            "ModelSnapper's certificate."
+        )
+    return "This image carries Content Credentials from another signer, not from ModelSnapper."
+
+
+def _signer(manifest: dict[str, Any]) -> SignerSummary:
     info = manifest.get("signature_info") or {}
-    signer = SignerSummary(
+    return SignerSummary(
         common_name=str(info.get("common_name") or ""),
         issuer=str(info.get("issuer") or ""),
         serial_number=str(info.get("cert_serial_number") or ""),
         algorithm=str(info.get("alg") or ""),
         signed_at=info.get("time"),
     )
+
+
+def _report_from_store(
+    store: dict[str, Any], *, image_format: str, ours: SigningCredentials | None
+) -> CredentialReport:
+    manifests = store.get("manifests") or {}
+    manifest = manifests.get(store.get("active_manifest") or "") or {}
+    all_failures = _failure_codes(store)
+    identity = tuple(c for c in all_failures if c.startswith(_IDENTITY_PREFIX))
+    failures = [c for c in all_failures if not c.startswith(_IDENTITY_PREFIX)]
+    successes = _codes(
+        ((store.get("validation_results") or {}).get("activeManifest") or {}).get("success")
+    )
+    verdict = classify(failures, has_manifest=bool(manifest))
+    assertion, actions, source = _assertions(manifest)
+    signer = _signer(manifest)
     trusted = "signingCredential.trusted" in successes or store.get("validation_state") == "Trusted"
     is_ours = bool(
         ours is not None
         and trusted
         and signer.serial_number == str(ours.leaf.serial_number)
-        and not any(code.startswith(_TRUST_PREFIX) for code in failures)
+        and not any(code in _SIGNER_CODES for code in failures)
     )
     generators = manifest.get("claim_generator_info") or []
     generator = (
         generators[0].get("name") if generators and isinstance(generators[0], dict) else None
     )
-
-    if tampered:
-        message = (
-            "The Content Credentials do not match this file: it was changed after it was signed."
-        )
-    elif is_ours and assertion is not None:
-        message = "This image carries an intact ModelSnapper Content Credential."
-    elif assertion is not None:
-        message = (
-            "This image claims to come from ModelSnapper, but it was not signed with "
-            "ModelSnapper's certificate."
-        )
-    else:
-        message = (
-            "This image carries Content Credentials from another signer, not from ModelSnapper."
-        )
     return CredentialReport(
         status=READ,
-        message=message,
+        message=_message(verdict, is_ours=is_ours, claims_ours=assertion is not None),
         image_format=image_format,
         has_manifest=True,
         is_modelsnapper=is_ours and assertion is not None,
         claims_modelsnapper=assertion is not None,
-        intact=not tampered,
-        tampered=tampered,
+        intact=verdict == INTACT,
+        tampered=verdict == TAMPERED,
         validation_state=store.get("validation_state"),
         failure_codes=tuple(failures),
+        verdict=verdict,
+        identity_codes=identity,
+        timestamped="timeStamp.validated" in successes,
         assertion=assertion,
         actions=tuple(actions),
         digital_source_type=source,
@@ -714,6 +913,7 @@ def expected_credentials(info: ProvenanceInfo) -> CredentialReport:
         is_modelsnapper=True,
         claims_modelsnapper=True,
         intact=True,
+        verdict=INTACT,
         assertion=assertion,
         actions=("c2pa.created",),
         digital_source_type=info.digital_source_type,

@@ -21,6 +21,7 @@ from generations.models import (
     Generation,
     GenerationBatch,
     GenerationStatus,
+    LicenceRecord,
     ModelType,
     RoyaltyLedger,
 )
@@ -175,6 +176,11 @@ def generation_for_viewer(*, user: User, generation_id: str) -> Generation | Non
     if generation is None or user.pk not in {generation.user_id, generation.model_id}:
         return None
     return generation
+
+
+def licence_record_for(*, generation: Generation) -> LicenceRecord | None:
+    """The licence record of a generation the caller may already see, or None."""
+    return LicenceRecord.objects.filter(generation_id=generation.pk).first()
 
 
 def generation_for_model(*, user: User, generation_id: str) -> Generation | None:

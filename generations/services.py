@@ -36,12 +36,14 @@ from accounts.models import BusinessProfile, ModelProfile, Role, User
 from billing.models import CreditLedgerEntry, LedgerState
 from billing.services import InsufficientCredits, credits_refund, credits_spend
 from generations.engines import EngineError, EngineRequest, get_engine
+from generations.licence import licence_record_ensure
 from generations.models import (
     REFUNDED_STATUSES,
     ROYALTY_PER_GENERATION,
     Generation,
     GenerationBatch,
     GenerationStatus,
+    LicenceRecord,
     ModelType,
     RoyaltyLedger,
 )
@@ -609,7 +611,13 @@ def _checked_thumbnail(jpeg: bytes) -> bytes:
 
 
 def _sign(
-    jpeg: bytes, *, generation: Generation, clearance: _Clearance, source: str, engine: str
+    jpeg: bytes,
+    *,
+    generation: Generation,
+    clearance: _Clearance,
+    source: str,
+    engine: str,
+    licence: LicenceRecord | None = None,
 ) -> bytes:
 
     human = clearance.model_type == ModelType.HUMAN_MODEL
@@ -623,6 +631,8 @@ def _sign(
             release_version=(clearance.release_version or None) if human else None,
             usage_limits=list(clearance.usage_limits) if human else None,
             engine_name=engine,
+            licence_record_id=str(licence.pk) if licence else None,
+            licence_record_sha256=licence.sha256 if licence else None,
         ),
     )
 
@@ -703,10 +713,10 @@ def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Att
             category=generation.garment_category,
         )
     )
-    signed = {
-        "output": result.image_jpeg,
-        "thumbnail": _checked_thumbnail(result.image_jpeg),
-    }
+    # The output is checked (and its thumbnail made) before anything is recorded.
+    signed = {"output": result.image_jpeg, "thumbnail": _checked_thumbnail(result.image_jpeg)}
+    # Written before signing: the manifest names the record by id and hash.
+    licence = licence_record_ensure(generation=generation)
     for part, jpeg in signed.items():
         signed[part] = _sign(
             jpeg,
@@ -714,6 +724,7 @@ def _make_output(generation: Generation, *, clearance: _Clearance, attempt: _Att
             clearance=clearance,
             source=result.digital_source_type,
             engine=result.engine_name,
+            licence=licence,
         )
     output_key = save_private(prefix="generations/outputs", content=signed["output"])
     attempt.stored.append(output_key)

@@ -30,6 +30,10 @@ urlpatterns: list = [
     path("<oid:generation_id>/image/", views.image, name="image"),
     path("<oid:generation_id>/thumbnail/", views.thumbnail, name="thumbnail"),
     path("<oid:generation_id>/report/", views.report, name="report"),
+    path("<oid:generation_id>/licence/", views.licence, name="licence"),
+    path("<oid:generation_id>/licence.json", views.licence_json, name="licence-json"),
+    # FASHN's webhook (generations.engines.fashn.WEBHOOK_PATH): token-authenticated.
+    path("fashn/webhook/<oid:generation_id>/", views.fashn_webhook, name="fashn-webhook"),
     # Verify page (Content Credentials) URL patterns go below.
     path("verify/", verify_views.verify, name="verify"),
 ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
@@ -22,7 +24,9 @@ from accounts.permissions import (
 )
 from accounts.selectors import business_profile_for
 from generations import selectors, services
+from generations.engines import fashn
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
+from generations.licence import licence_document
 from generations.models import GenerationStatus
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
@@ -144,8 +148,61 @@ def detail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
             "credentials": selectors.generation_credentials(
                 generation=generation, full_image=is_owner
             ),
+            "has_licence": selectors.licence_record_for(generation=generation) is not None,
         },
     )
+
+
+# FASHN's webhook body: the finished prediction, a base64 output image included.
+_FASHN_WEBHOOK_MAX_BYTES = 40 * 1024 * 1024
+
+
+@csrf_exempt  # FASHN cannot send a CSRF token; the per-generation HMAC token authenticates.
+@require_POST
+def fashn_webhook(request: HttpRequest, generation_id: str) -> HttpResponse:
+    """A FASHN delivery only wakes the waiting job (which reads FASHN's own status)."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > _FASHN_WEBHOOK_MAX_BYTES:
+        return HttpResponse("Too large.", status=413, content_type="text/plain")
+    accepted = fashn.webhook_receive(
+        generation_id=generation_id, token=request.GET.get("token", ""), body=request.body
+    )
+    if not accepted:
+        return HttpResponse("Not found.", status=404, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _licence_or_404(request: AuthenticatedRequest, generation_id: str) -> tuple[Any, Any]:
+    generation = found_or_404(
+        selectors.generation_for_viewer(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
+    record = found_or_404(
+        selectors.licence_record_for(generation=generation), "This photo has no licence record."
+    )
+    return generation, record
+
+
+@require_GET
+@role_required(Role.BUSINESS, Role.MODEL)
+def licence(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
+    """The printable licence record (the business that made the photo, or its model)."""
+    generation, record = _licence_or_404(request, generation_id)
+    return render(
+        request,
+        "generations/licence.html",
+        {"generation": generation, "record": record, "doc": licence_document(record)},
+    )
+
+
+@require_GET
+@role_required(Role.BUSINESS, Role.MODEL)
+def licence_json(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:
+    """The record's exact canonical JSON: its SHA-256 is the one in the C2PA manifest."""
+    generation, record = _licence_or_404(request, generation_id)
+    response = HttpResponse(record.document, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="licence-{generation.pk}.json"'
+    response["X-Content-SHA256"] = record.sha256
+    return response
 
 
 def _download_name(generation) -> str:

@@ -89,3 +89,64 @@ def avatar_jpeg_bytes(style: AvatarStyle) -> bytes:
     buffer = io.BytesIO()
     draw_avatar(style).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
+
+
+# --- likeness portraits (demo data and tests: a person's face OpenCV can find) -------------
+
+_SKINS = [(224, 180, 150), (150, 100, 70), (240, 205, 180), (190, 140, 105), (110, 75, 55)]
+_HAIRS = [(60, 40, 30), (25, 22, 20), (150, 110, 60), (90, 50, 30), (200, 180, 140)]
+_BACKDROPS = [(200, 205, 210), (225, 215, 200), (180, 195, 185), (210, 200, 220), (235, 235, 230)]
+
+
+# Drawings OpenCV's face cascade finds, each far from the others by perceptual hash
+# (measured: at least 12 of 64 bits apart).
+PORTRAIT_VARIANTS = (0, 1, 3, 7, 8)
+
+
+def draw_portrait(index: int = 0, size: tuple[int, int] = (600, 800)) -> Image.Image:
+    """A head-and-shoulders portrait with one frontal face, deterministic per ``index``;
+    indexes 0-4 are five different photos (face shape, features, colours, framing)."""
+    variant = PORTRAIT_VARIANTS[index % len(PORTRAIT_VARIANTS)]
+    width, height = size
+    skin = _SKINS[variant % len(_SKINS)]
+    hair = _HAIRS[(variant * 2 + 1) % len(_HAIRS)]
+    backdrop = _BACKDROPS[(variant * 3) % len(_BACKDROPS)]
+    image = Image.new("RGB", size, backdrop)
+    draw = ImageDraw.Draw(image)
+    # Background stripes at a variant-specific pitch, like a studio wall.
+    stripe = tuple(c - 12 for c in backdrop)
+    for x in range(-height, width, 40 + (variant % 4) * 23):
+        draw.line([(x, 0), (x + height // 2, height)], fill=stripe, width=6)
+    s = (0.85 + (variant % 3) * 0.15) * width / 600
+    cx = width // 2 + ((variant % 5) - 2) * 18
+    cy = int(height * 0.41) + ((variant % 4) - 1) * 14
+    narrow = 1.0 - (variant % 3) * 0.08  # face width ratio
+    eye = 40 + (variant % 4) * 5  # half the distance between the eyes
+    draw.ellipse((cx - 150 * s, cy - 280 * s, cx + 150 * s, cy + 40 * s), fill=hair)
+    draw.ellipse(
+        (cx - 110 * s * narrow, cy - 170 * s, cx + 110 * s * narrow, cy + 130 * s), fill=skin
+    )
+    for side in (-1, 1):
+        ex = cx + side * eye * s
+        draw.ellipse((ex - 24 * s, cy - 50 * s, ex + 24 * s, cy - 30 * s), fill=(250, 250, 250))
+        draw.ellipse((ex - 10 * s, cy - 50 * s, ex + 10 * s, cy - 30 * s), fill=(40, 30, 25))
+        brow = 72 + (variant % 3) * 4
+        draw.rectangle((ex - 30 * s, cy - brow * s, ex + 30 * s, cy - (brow - 10) * s), fill=hair)
+    nose = tuple(int(c * 0.85) for c in skin)
+    draw.polygon(
+        [(cx, cy - 30 * s), (cx - 14 * s, cy + 25 * s), (cx + 14 * s, cy + 25 * s)], fill=nose
+    )
+    mouth = 32 + (variant % 5) * 4
+    draw.ellipse((cx - mouth * s, cy + 55 * s, cx + mouth * s, cy + 75 * s), fill=(160, 70, 70))
+    draw.rectangle((cx - 40 * s, cy + 125 * s, cx + 40 * s, cy + 180 * s), fill=skin)
+    clothes = ((variant * 53) % 200 + 30, (variant * 97) % 200 + 30, (variant * 31) % 200 + 30)
+    draw.rounded_rectangle(
+        (cx - 210 * s, cy + 175 * s, cx + 210 * s, height + 40), radius=int(60 * s), fill=clothes
+    )
+    return image.filter(ImageFilter.GaussianBlur(3))
+
+
+def portrait_jpeg_bytes(variant: int = 0, size: tuple[int, int] = (600, 800)) -> bytes:
+    buffer = io.BytesIO()
+    draw_portrait(variant, size).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()

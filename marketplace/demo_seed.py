@@ -7,7 +7,7 @@ import contextlib
 
 from accounts.models import ModelProfile, User
 from marketplace import rules, services
-from marketplace.avatar_art import DEMO_AVATARS, AvatarStyle, avatar_jpeg_bytes
+from marketplace.avatar_art import portrait_jpeg_bytes
 from modelsnapper.errors import DomainError
 
 DEMO_LEGAL_NAME = "Demo Model Mia"
@@ -15,15 +15,9 @@ DEMO_LEGAL_NAME = "Demo Model Mia"
 
 def seed_model_likeness(user: User) -> None:
     profile = ModelProfile.objects.get(user_id=user.pk)
-    base = DEMO_AVATARS[0]
-    # Three poses of the same person: one figure, three backdrops.
-    styles = [
-        base,
-        AvatarStyle(f"{base.name} 2", base.skin, base.hair, (226, 232, 240), (190, 200, 214), True),
-        AvatarStyle(f"{base.name} 3", base.skin, base.hair, (240, 230, 226), (214, 196, 190), True),
-    ]
-    for style in styles[len(profile.reference_images) : rules.MIN_REFERENCE_PHOTOS]:
-        services.reference_photo_add(actor=user, upload=avatar_jpeg_bytes(style))
+    # Three different portraits, each one face (likeness photos must be distinct photos).
+    for index in range(len(profile.reference_images), rules.MIN_REFERENCE_PHOTOS):
+        services.reference_photo_add(actor=user, upload=portrait_jpeg_bytes(index))
     release = services.release_ensure_initial()
     if not ModelProfile.objects.get(user_id=user.pk).consent_signed:
         # DomainError here means it is already signed (a rerun).

@@ -474,6 +474,10 @@ if GENERATION_ENGINE not in {"offline", "fashn"}:
     )
 FASHN_API_KEY = env_str("FASHN_API_KEY")
 FASHN_API_BASE = env_str("FASHN_API_BASE", "https://api.fashn.ai").rstrip("/")
+# This site's public origin (https://…): FASHN then POSTs finished predictions to
+# /generations/fashn/webhook/<id>/ instead of being polled every 2 s (polling stays as a
+# 20 s fallback). Needs a cache shared by web and workers (REDIS_URL).
+FASHN_WEBHOOK_BASE = env_str("FASHN_WEBHOOK_BASE").rstrip("/")
 if GENERATION_ENGINE == "fashn" and not FASHN_API_KEY:
     raise ImproperlyConfigured("GENERATION_ENGINE=fashn needs FASHN_API_KEY.")
 
@@ -481,6 +485,11 @@ if GENERATION_ENGINE == "fashn" and not FASHN_API_KEY:
 C2PA_SIGN_CERT = env_str("C2PA_SIGN_CERT")
 C2PA_SIGN_KEY = env_str("C2PA_SIGN_KEY")
 C2PA_LOCAL_DIR = BASE_DIR / ".c2pa"
+# An RFC 3161 time-stamp authority: a signature time-stamped while the certificate was
+# valid stays valid after the certificate expires. Set by an administrator, never by a user.
+C2PA_TSA_URL = env_str("C2PA_TSA_URL")
+# PEM file with the root(s) the TSA's certificate chains to, trusted when reading.
+C2PA_TSA_ROOTS = env_str("C2PA_TSA_ROOTS")
 
 # --- security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

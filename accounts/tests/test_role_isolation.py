@@ -136,6 +136,22 @@ EXPECTED: dict[str, Expect] = {
     "generations:thumbnail": Expect(
         kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)
     ),
+    # FASHN's callback: POST only, authenticated by its HMAC token, not by a session.
+    "generations:fashn-webhook": Expect(
+        kwargs=("generation_id",),
+        anonymous=405,
+        **business(405),
+        **model(405),
+        ada=405,
+        post_by_outsiders=(("anonymous", 404), ("business_bob", 404), ("model_noah", 404)),
+    ),
+    # The licence record: the two parties to it; nobody else.
+    "generations:licence": Expect(
+        kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)
+    ),
+    "generations:licence-json": Expect(
+        kwargs=("generation_id",), **business(200, bob=404), **model(200, noah=404)
+    ),
     # POST only, refused before the gate for a GET; the gate is checked with POSTs.
     "generations:report": Expect(
         kwargs=("generation_id",),

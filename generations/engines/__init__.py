@@ -18,5 +18,9 @@ def get_engine(name: str | None = None) -> Engine:
     if name == "fashn":
         from generations.engines.fashn import FashnEngine
 
-        return FashnEngine(api_key=settings.FASHN_API_KEY, api_base=settings.FASHN_API_BASE)
+        return FashnEngine(
+            api_key=settings.FASHN_API_KEY,
+            api_base=settings.FASHN_API_BASE,
+            webhook_base=settings.FASHN_WEBHOOK_BASE,
+        )
     raise ValueError(f"Unknown generation engine {name!r}")

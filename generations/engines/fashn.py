@@ -19,13 +19,19 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
+import hmac
 import io
+import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
+from django.conf import settings
+from django.core.cache import cache
 from PIL import Image, ImageOps
 
 from generations.engines.base import (
@@ -49,9 +55,9 @@ CATEGORY_MAP = {
     GarmentCategory.LINGERIE.value: "auto",
 }
 PENDING_STATES = {"starting", "in_queue", "processing"}
-# Inputs larger than this (long side) are scaled down: oversized base64 payloads are the
-# documented cause of FASHN's HTTP 500s.
-_MAX_INPUT_SIDE = 2048
+# Inputs larger than this (long side) are scaled down: tryon-v1.6 takes at most 2000 px, and
+# oversized base64 payloads are the documented cause of FASHN's HTTP 500s.
+MAX_INPUT_SIDE = 2000
 _MAX_OUTPUT_BYTES = 40 * 1024 * 1024
 
 # API-level error names (HTTP status + {"error": name}) → (code, user message, retryable).
@@ -129,9 +135,29 @@ RUNTIME_ERRORS: dict[str, tuple[str, str, bool]] = {
         "The try-on service failed while making the image. Please try again.",
         True,
     ),
+    # FASHN: an upstream provider refused these inputs (often captioning or content
+    # limits); the same inputs fail again, so change them instead of retrying.
     "ThirdPartyError": (
         "fashn_third_party",
+        "The try-on service's provider refused these photos. Try a different product photo "
+        "or wearer.",
+        False,
+    ),
+    # The SDK's retryable runtime errors: a provider failure without a finer name, a
+    # server-side failure, and the SDK's own wait running out.
+    "3rdPartyProviderError": (
+        "fashn_provider_failed",
         "The try-on service's provider failed. Please try again later.",
+        True,
+    ),
+    "InternalServerError": (
+        "fashn_server_error",
+        "The try-on service had an internal error. Please try again later.",
+        True,
+    ),
+    "PollingTimeout": (
+        "fashn_polling_timeout",
+        "The try-on service took too long to finish this image. Please try again later.",
         True,
     ),
 }
@@ -154,6 +180,48 @@ BAD_OUTPUT = (
 )
 
 
+# --- webhooks ---------------------------------------------------------------------------
+# FASHN POSTs the finished prediction to ``webhook_url`` (up to 5 tries over ~5 minutes) and
+# signs nothing. So the URL carries a per-generation HMAC token, and the delivery is never
+# trusted for its content: it only wakes the waiting job, which reads the prediction from
+# FASHN's own status endpoint with our key. A repeated delivery is a no-op.
+WEBHOOK_PATH = "/generations/fashn/webhook/{generation_id}/"
+_WEBHOOK_MARK = "fashn-webhook:{prediction_id}"
+_WEBHOOK_MARK_SECONDS = 3600
+
+
+def webhook_token(generation_id: str) -> str:
+    message = f"fashn-webhook:{generation_id}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def webhook_url(base: str, generation_id: str) -> str:
+    path = WEBHOOK_PATH.format(generation_id=quote(generation_id, safe=""))
+    return f"{base.rstrip('/')}{path}?token={webhook_token(generation_id)}"
+
+
+def webhook_receive(*, generation_id: str, token: str, body: bytes) -> bool:
+    """Record a FASHN delivery for ``generation_id``; False when the token is wrong or the
+    body is not a prediction. Idempotent: the mark is set once, later copies change nothing."""
+    if not hmac.compare_digest(token.encode(), webhook_token(generation_id).encode()):
+        return False
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    prediction_id = payload.get("id") if isinstance(payload, dict) else None
+    if not isinstance(prediction_id, str) or not re.fullmatch(r"[\w.-]{1,128}", prediction_id):
+        return False
+    cache.add(
+        _WEBHOOK_MARK.format(prediction_id=prediction_id), generation_id, _WEBHOOK_MARK_SECONDS
+    )
+    return True
+
+
+def webhook_arrived(prediction_id: str) -> bool:
+    return cache.get(_WEBHOOK_MARK.format(prediction_id=prediction_id)) is not None
+
+
 def _error(spec: tuple[str, str, bool]) -> EngineError:
     code, message, retryable = spec
     return EngineError(message, code=code, retryable=retryable)
@@ -168,9 +236,10 @@ def api_error(name: str | None, status_code: int) -> EngineError:
 
 
 def runtime_error(name: str | None) -> EngineError:
-    if name in RUNTIME_ERRORS:
+    if isinstance(name, str) and name in RUNTIME_ERRORS:
         return _error(RUNTIME_ERRORS[name])
-    label = name if isinstance(name, str) and name.isidentifier() else "unknown error"
+    # A name we do not know yet is shown (letters, digits, underscores only: never markup).
+    label = name if isinstance(name, str) and re.fullmatch(r"\w{1,64}", name) else "unknown error"
     return EngineError(
         f"The try-on service could not make this image ({label}).",
         code=EngineCode.FASHN_FAILED,
@@ -182,12 +251,12 @@ def _data_uri(jpeg: bytes) -> str:
     image: Image.Image
     try:
         image = Image.open(io.BytesIO(jpeg))
-        too_big = max(image.size) > _MAX_INPUT_SIDE
+        too_big = max(image.size) > MAX_INPUT_SIDE
     except (OSError, ValueError) as error:
         raise EngineError("An input photo could not be read.", code=EngineCode.BAD_INPUT) from error
     if too_big:
         image = image.convert("RGB")
-        image.thumbnail((_MAX_INPUT_SIDE, _MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
+        image.thumbnail((MAX_INPUT_SIDE, MAX_INPUT_SIDE), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=90)
         jpeg = buffer.getvalue()
@@ -231,6 +300,9 @@ class FashnEngine:
         max_backoff_seconds: float = 30.0,
         poll_interval_seconds: float = 2.0,
         deadline_seconds: float = 180.0,
+        webhook_base: str = "",
+        webhook_poll_interval_seconds: float = 20.0,
+        webhook_check_seconds: float = 0.5,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -249,6 +321,10 @@ class FashnEngine:
         self.max_backoff_seconds = max_backoff_seconds
         self.poll_interval_seconds = poll_interval_seconds
         self.deadline_seconds = deadline_seconds
+        # With a public base URL FASHN calls us back; polling then only backs it up.
+        self.webhook_base = webhook_base
+        self.webhook_poll_interval_seconds = webhook_poll_interval_seconds
+        self.webhook_check_seconds = webhook_check_seconds
         self.session = session or requests.Session()
         self.sleep = sleep
         self.clock = clock
@@ -256,7 +332,7 @@ class FashnEngine:
     # --- the Engine interface ------------------------------------------------------------
     def generate(self, request: EngineRequest) -> EngineResult:
         deadline = self.clock() + self.deadline_seconds
-        prediction_id = self.start(request)
+        prediction_id = self.start(request, generation_id=request.generation_id)
         output_url = self.wait(prediction_id, deadline=deadline)
         image = to_output_jpeg(self.download(output_url))
         return EngineResult(
@@ -266,18 +342,24 @@ class FashnEngine:
         )
 
     # --- steps ---------------------------------------------------------------------------
-    def start(self, request: EngineRequest) -> str:
+    def start(self, request: EngineRequest, *, generation_id: str = "") -> str:
         payload = {
             "model_name": self.model_name,
             "inputs": {
                 "model_image": _data_uri(request.wearer_jpeg),
                 "garment_image": _data_uri(request.garment_jpeg),
                 "category": CATEGORY_MAP.get(request.category, "auto"),
+                # The output comes back in the status answer and is never stored on FASHN's
+                # CDN (URL outputs stay there for 72 hours).
+                "return_base64": True,
             },
         }
         # A POST is retried only when FASHN said no (429/5xx) or the connection never
         # opened: then no prediction exists, so a retry cannot start (and bill) a second one.
-        body = self._call("POST", f"{self.api_base}/v1/run", json=payload, idempotent=False)
+        url = f"{self.api_base}/v1/run"
+        if self.webhook_base and generation_id:
+            url += "?" + urlencode({"webhook_url": webhook_url(self.webhook_base, generation_id)})
+        body = self._call("POST", url, json=payload, idempotent=False)
         if body.get("error"):
             error = body["error"]
             name = error.get("name") if isinstance(error, dict) else error
@@ -307,14 +389,29 @@ class FashnEngine:
                 raise _error(TIMED_OUT)
             if status not in PENDING_STATES:
                 raise _error(BAD_RESPONSE)
-            if self.clock() + self.poll_interval_seconds > deadline:
-                raise EngineError(
-                    f"The try-on service did not finish within {self.deadline_seconds:g} "
-                    "seconds. Please try again later.",
-                    code=EngineCode.FASHN_DEADLINE,
-                    retryable=True,
-                )
+            self._pause(prediction_id, deadline=deadline)
+
+    def _pause(self, prediction_id: str, *, deadline: float) -> None:
+        """Until the next status check: the poll interval, or (with a webhook) until FASHN's
+        delivery arrives, checking a cache mark, with a long poll as the fallback."""
+        interval = (
+            self.webhook_poll_interval_seconds if self.webhook_base else self.poll_interval_seconds
+        )
+        if self.clock() + min(interval, self.poll_interval_seconds) > deadline:
+            raise EngineError(
+                f"The try-on service did not finish within {self.deadline_seconds:g} "
+                "seconds. Please try again later.",
+                code=EngineCode.FASHN_DEADLINE,
+                retryable=True,
+            )
+        if not self.webhook_base or webhook_arrived(prediction_id):
+            # Without a webhook, or when its delivery came and the status still says
+            # pending: plain polling (never a busy loop on the mark).
             self.sleep(self.poll_interval_seconds)
+            return
+        until = min(self.clock() + interval, deadline)
+        while self.clock() < until and not webhook_arrived(prediction_id):
+            self.sleep(self.webhook_check_seconds)
 
     def download(self, url: str) -> bytes:
         if url.startswith("data:"):

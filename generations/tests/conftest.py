@@ -127,10 +127,11 @@ def release(admin_ada):
 
 def make_model_ready(model_user, release) -> None:
     """Three reference photos and a signed release: the model can be asked for consent."""
+    from marketplace.avatar_art import portrait_jpeg_bytes
     from marketplace.services import SignatureContext, reference_photo_add, release_sign
 
-    for tone in ((205, 160, 130), (190, 150, 120), (210, 170, 140)):
-        reference_photo_add(actor=model_user, upload=person_jpeg(tone))
+    for index in range(3):  # different photos, each of one face
+        reference_photo_add(actor=model_user, upload=portrait_jpeg_bytes(index))
     release_sign(
         actor=model_user,
         release_version=release.version,

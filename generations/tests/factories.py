@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import factory
@@ -12,6 +13,7 @@ from generations.models import (
     Generation,
     GenerationBatch,
     GenerationStatus,
+    LicenceRecord,
     ModelType,
     RoyaltyLedger,
 )
@@ -50,3 +52,14 @@ class RoyaltyLedgerFactory(factory.django.DjangoModelFactory):
     model = factory.SelfAttribute("generation.model")
     business = factory.SelfAttribute("generation.user")
     amount = Decimal("1.00")
+
+
+class LicenceRecordFactory(factory.django.DjangoModelFactory):
+    """A raw row; real records come from generations.licence.licence_record_ensure."""
+
+    class Meta:
+        model = LicenceRecord
+
+    generation = factory.SubFactory(HumanModelGenerationFactory)
+    document = factory.LazyAttribute(lambda o: f'{{"generationId":"{o.generation.pk}"}}')
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.document.encode()).hexdigest())

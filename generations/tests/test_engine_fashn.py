@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
@@ -81,7 +82,7 @@ class FakeFashn:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null")
                 self._record(body)
-                if self.path != "/v1/run":
+                if self.path.split("?", 1)[0] != "/v1/run":
                     self._send(404, {"error": "NotFound", "message": "no"}, "application/json")
                     return
                 if not self._authorized():
@@ -101,7 +102,9 @@ class FakeFashn:
                     return
                 if not self._authorized():
                     return
-                status, payload = self._next(fake.status_responses, (200, fake.completed()))
+                status, payload = self._next(fake.status_responses, (200, fake.completed))
+                if callable(payload):  # answered from what was asked (return_base64)
+                    payload = payload()
                 self._send(status, payload, "application/json")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -112,12 +115,16 @@ class FakeFashn:
         self.thread.start()
 
     def completed(self) -> dict:
-        return {
-            "id": "pred-1",
-            "status": "completed",
-            "output": [f"{self.base}/cdn/pred-1/output.png"],
-            "error": None,
-        }
+        # As FASHN documents: with inputs.return_base64 the output is a data URI in the
+        # answer (not stored on the CDN), otherwise a CDN URL kept for 72 hours.
+        runs = self.calls("POST", "/v1/run")
+        inline = bool(runs and ((runs[-1]["json"] or {}).get("inputs") or {}).get("return_base64"))
+        output = (
+            "data:image/png;base64," + base64.b64encode(self.output).decode()
+            if inline
+            else f"{self.base}/cdn/pred-1/output.png"
+        )
+        return {"id": "pred-1", "status": "completed", "output": [output], "error": None}
 
     def pending(self, state: str) -> tuple[int, dict]:
         return 200, {"id": "pred-1", "status": state, "output": None, "error": None}
@@ -162,7 +169,7 @@ def test_happy_path_runs_polls_downloads_and_reframes(fashn):
         fashn.pending("starting"),
         fashn.pending("in_queue"),
         fashn.pending("processing"),
-        (200, fashn.completed()),
+        (200, fashn.completed),
     ]
     result = make_engine(fashn).generate(request_for("top"))
 
@@ -179,8 +186,37 @@ def test_happy_path_runs_polls_downloads_and_reframes(fashn):
         assert inputs[field].startswith("data:image/jpeg;base64,")
         Image.open(io.BytesIO(base64.b64decode(inputs[field].split(",", 1)[1])))
     assert len(fashn.calls("GET", "/v1/status/pred-1")) == 4
+    # return_base64: the output arrives in the status answer, nothing is left on FASHN's CDN
+    assert inputs["return_base64"] is True
+    assert fashn.calls("GET", "/cdn/") == []
+
+
+def test_a_cdn_output_url_is_downloaded_without_the_api_key(fashn):
+    fashn.status_responses = [
+        (
+            200,
+            {"id": "pred-1", "status": "completed", "error": None,
+             "output": [f"{fashn.base}/cdn/pred-1/output.png"]},
+        )
+    ]  # fmt: skip
+    make_engine(fashn).generate(request_for())
     (download,) = fashn.calls("GET", "/cdn/")
     assert download["auth"] is None  # the API key never goes to the output host
+
+
+@pytest.mark.parametrize("size", [(2048, 1536), (1600, 2001), (4000, 3000)])
+def test_inputs_are_scaled_to_at_most_2000_px(fashn, size):
+    request = EngineRequest(
+        generation_id="a" * 24,
+        garment_jpeg=_image_bytes(size, (200, 30, 40), "JPEG"),
+        wearer_jpeg=_image_bytes(size, (220, 225, 232), "JPEG"),
+        category="top",
+    )
+    make_engine(fashn).generate(request)
+    inputs = fashn.calls("POST", "/v1/run")[0]["json"]["inputs"]
+    for field in ("model_image", "garment_image"):
+        image = Image.open(io.BytesIO(base64.b64decode(inputs[field].split(",", 1)[1])))
+        assert max(image.size) == 2000  # before: 2048 px inputs went as they were
 
 
 @pytest.mark.parametrize(
@@ -252,7 +288,12 @@ def test_a_server_error_while_polling_is_retried(fashn):
         ("PoseError", "fashn_pose", False),
         ("InputValidationError", "fashn_input_validation", False),
         ("PipelineError", "fashn_pipeline", True),
-        ("ThirdPartyError", "fashn_third_party", True),
+        # As FASHN's SDK documents them (before: ThirdPartyError retried, the other three
+        # failed at once as "fashn_failed", 3rdPartyProviderError shown as "unknown error").
+        ("ThirdPartyError", "fashn_third_party", False),
+        ("3rdPartyProviderError", "fashn_provider_failed", True),
+        ("InternalServerError", "fashn_server_error", True),
+        ("PollingTimeout", "fashn_polling_timeout", True),
         ("BrandNewError", "fashn_failed", False),
     ],
 )
@@ -361,3 +402,121 @@ def test_an_empty_key_is_refused_before_any_call():
     with pytest.raises(EngineError) as caught:
         FashnEngine(api_key="", api_base="http://127.0.0.1:9")
     assert caught.value.code == "fashn_unauthorized"
+
+
+# --- webhook_url (FASHN calls back instead of being polled) --------------------------------
+
+
+def test_with_a_webhook_the_job_waits_for_fashns_call_not_for_polls(fashn, settings, client):
+    """The stand-in does what FASHN documents: the finished prediction is POSTed to the
+    run's ``webhook_url``; the job then reads the status once (never the delivery's body)."""
+    from django.core.cache import cache
+
+    from generations.engines.fashn import webhook_receive, webhook_token
+
+    cache.clear()
+    generation_id = "a" * 24
+    fashn.status_responses = [fashn.pending("processing"), (200, fashn.completed)]
+    engine = make_engine(fashn, webhook_base="https://app.example.test")
+    polls_seen: list[int] = []
+
+    def sleep(seconds: float) -> None:  # FASHN finishes while the job waits: it calls back
+        polls_seen.append(len(fashn.calls("GET", "/v1/status")))
+        if len(polls_seen) == 3:
+            run = fashn.calls("POST", "/v1/run")[0]
+            url = parse_qs(urlsplit(run["path"]).query)["webhook_url"][0]
+            parts = urlsplit(url)
+            response = client.post(
+                parts.path + "?" + parts.query,
+                data=json.dumps({"id": "pred-1", "status": "completed", "output": ["x"]}),
+                content_type="application/json",
+            )
+            assert response.status_code == 200
+
+    engine.sleep = sleep
+    engine.clock = _FakeClock(step=0.5)
+    result = engine.generate(request_for())
+    assert result.image_jpeg.startswith(b"\xff\xd8")
+    (run,) = fashn.calls("POST", "/v1/run")
+    url = parse_qs(urlsplit(run["path"]).query)["webhook_url"][0]
+    assert url == (
+        f"https://app.example.test/generations/fashn/webhook/{generation_id}/"
+        f"?token={webhook_token(generation_id)}"
+    )
+    # One poll before the call-back, one after it: not one every 2 s.
+    assert len(fashn.calls("GET", "/v1/status")) == 2
+    # A second delivery (FASHN retries up to 5 times) changes nothing.
+    assert webhook_receive(generation_id=generation_id, token=webhook_token(generation_id),
+                           body=b'{"id": "pred-1", "status": "completed"}')  # fmt: skip
+
+
+def test_a_webhook_with_a_wrong_token_or_body_is_refused(client):
+    from generations.engines.fashn import webhook_arrived, webhook_token
+
+    generation_id = "b" * 24
+    path = f"/generations/fashn/webhook/{generation_id}/"
+    body = json.dumps({"id": "pred-9", "status": "completed"})
+    for query in ("", "?token=nope", f"?token={webhook_token('c' * 24)}"):
+        response = client.post(path + query, data=body, content_type="application/json")
+        assert response.status_code == 404
+    assert not webhook_arrived("pred-9")
+    response = client.post(
+        f"{path}?token={webhook_token(generation_id)}", data="not json", content_type="text/plain"
+    )
+    assert response.status_code == 404
+    response = client.post(
+        f"{path}?token={webhook_token(generation_id)}", data=body, content_type="application/json"
+    )
+    assert response.status_code == 200 and webhook_arrived("pred-9")
+
+
+class _FakeClock:
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+# --- the stand-in checked against FASHN's official Python SDK -------------------------------
+
+
+def test_the_stand_in_speaks_what_fashns_sdk_sends_and_parses(fashn):
+    """FASHN's SDK (fashn 0.9.0, test-only) against the stand-in: the requests our adapter
+    sends have the SDK's shape, and the SDK parses the stand-in's answers."""
+    from fashn import Fashn
+
+    sdk = Fashn(api_key=API_KEY, base_url=fashn.base, max_retries=0)
+    inputs = {
+        "model_image": "data:image/jpeg;base64,AAAA",
+        "garment_image": "data:image/jpeg;base64,AAAA",
+        "category": "tops",
+        "return_base64": True,
+    }
+    started = sdk.predictions.run(
+        model_name="tryon-v1.6", inputs=inputs, webhook_url="https://app.example.test/hook/"
+    )
+    assert started.id == "pred-1" and started.error is None
+    done = sdk.predictions.status("pred-1")
+    assert done.status == "completed" and done.output[0].startswith("data:image/png;base64,")
+    by_sdk = fashn.calls("POST", "/v1/run")[0]
+
+    fashn.status_responses = [
+        (200, {"id": "pred-1", "status": "failed", "output": None,
+               "error": {"name": "3rdPartyProviderError", "message": "provider down"}}),
+    ]  # fmt: skip
+    failed = sdk.predictions.status("pred-1")
+    assert failed.status == "failed" and failed.error.name == "3rdPartyProviderError"
+
+    fashn.requests.clear()
+    fashn.status_responses = []
+    make_engine(fashn, webhook_base="https://app.example.test").start(
+        request_for(), generation_id="a" * 24
+    )
+    ours = fashn.calls("POST", "/v1/run")[0]
+    assert ours["auth"] == by_sdk["auth"] == f"Bearer {API_KEY}"
+    assert set(ours["json"]) == set(by_sdk["json"]) == {"model_name", "inputs"}
+    assert set(ours["json"]["inputs"]) == set(by_sdk["json"]["inputs"])
+    assert parse_qs(urlsplit(ours["path"]).query).keys() == {"webhook_url"}
+    assert parse_qs(urlsplit(by_sdk["path"]).query).keys() == {"webhook_url"}

@@ -228,3 +228,74 @@ def test_the_estimate_finds_the_stock_avatars_torso_without_being_told(style):
 
     estimate = estimate_torso_box(_fit_wearer(draw_avatar(style)))
     assert all(abs(a - b) < 0.04 for a, b in zip(estimate, TORSO_BOX, strict=True)), estimate
+
+
+# --- pose-anchored preview -----------------------------------------------------------------
+
+
+def _portrait_wearer(index: int = 0) -> tuple[bytes, float]:
+    """A drawn head-and-shoulders photo and where its chin is (fraction of the height)."""
+    from marketplace.avatar_art import PORTRAIT_VARIANTS, draw_portrait
+
+    variant = PORTRAIT_VARIANTS[index]
+    scale = 0.85 + (variant % 3) * 0.15
+    chin = (int(800 * 0.41) + ((variant % 4) - 1) * 14 + 130 * scale) / 800
+    out = io.BytesIO()
+    draw_portrait(index).save(out, format="JPEG", quality=92)
+    return out.getvalue(), chin
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_a_top_hangs_from_the_shoulders_found_from_the_face_not_over_the_chin(index):
+    from PIL import ImageChops
+
+    from generations.engines.offline import (
+        _fit_wearer,
+        _open_rgb,
+        estimate_torso_box,
+        garment_region,
+        pose_torso_box,
+    )
+
+    wearer, chin = _portrait_wearer(index)
+    chin_y = chin * OUTPUT_HEIGHT
+    canvas = _fit_wearer(_open_rgb(wearer, what="wearer photo", max_side=OUTPUT_HEIGHT))
+    assert garment_region("top", estimate_torso_box(canvas))[1] < chin_y  # before: over the chin
+    torso = pose_torso_box(canvas)
+    assert torso is not None
+    top = garment_region("top", torso)[1]
+    assert top > chin_y
+
+    result = OfflineEngine().generate(
+        EngineRequest(
+            generation_id="b" * 24, garment_jpeg=tee_photo(), wearer_jpeg=wearer, category="top"
+        )
+    )
+    output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
+    # The face down to the chin is the wearer's own, untouched by garment or shadow ...
+    band = (0, round(chin_y - 0.12 * OUTPUT_HEIGHT), OUTPUT_WIDTH, round(chin_y))
+    difference = ImageStat.Stat(ImageChops.difference(canvas.crop(band), output.crop(band)))
+    assert max(difference.mean) < 3
+    # ... and the red tee is below it.
+    red, green, _ = ImageStat.Stat(
+        output.crop((OUTPUT_WIDTH // 3, top + 60, 2 * OUTPUT_WIDTH // 3, top + 160))
+    ).mean
+    assert red - green > 60
+
+
+def test_a_wearer_without_a_face_falls_back_to_the_figure_and_stays_a_preview():
+    from generations.engines.offline import pose_torso_box
+    from generations.tests.conftest import person_jpeg
+
+    assert pose_torso_box(Image.open(io.BytesIO(person_jpeg()))) is None
+    for wearer in (person_jpeg(), _portrait_wearer(0)[0]):
+        result = OfflineEngine().generate(
+            EngineRequest(
+                generation_id="c" * 24, garment_jpeg=tee_photo(), wearer_jpeg=wearer, category="top"
+            )
+        )
+        assert result.engine_name == "offline"
+        assert result.digital_source_type == COMPOSITE_SYNTHETIC
+        image = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
+        label = image.crop((12, OUTPUT_HEIGHT - 33, 150, OUTPUT_HEIGHT - 15))
+        assert ImageStat.Stat(label).extrema[0][1] >= 240  # the "offline preview" label

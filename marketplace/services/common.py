@@ -49,6 +49,18 @@ ERR_PHOTO_NOT_FOUND = "That photo does not exist."
 ERR_TOO_MANY_PHOTOS = (
     f"You already have {MAX_REFERENCE_PHOTOS} reference photos. Delete or replace one first."
 )
+ERR_NO_FACE = (
+    "We could not find a person's face in this photo. A likeness photo shows your face, "
+    "from the front, clearly lit."
+)
+ERR_MANY_FACES = (
+    "This photo shows more than one face. A likeness photo shows only you: crop it or "
+    "choose another."
+)
+ERR_DUPLICATE_PHOTO = (
+    "This is the same photo as one you already uploaded (a mirrored, cropped or resized copy "
+    "counts as the same). Your likeness photos must be different photos of you."
+)
 ERR_NO_ACCESS = (
     "Your package does not include human models. Upgrade to a package with human-model "
     "access to request consent."
@@ -127,11 +139,14 @@ class MarketplaceCode(StrEnum):
     CONCURRENT = "concurrent"
     COOLDOWN = "cooldown"
     DUPLICATE = "duplicate"
+    DUPLICATE_PHOTO = "duplicate_photo"
     EXPIRY = "expiry"
     INTENDED_USE = "intended_use"
     INVALID = "invalid"
     NAME = "name"
+    MANY_FACES = "many_faces"
     NO_ACCESS = "no_access"
+    NO_FACE = "no_face"
     NO_RELEASE = "no_release"
     NOT_APPROVED = "not_approved"
     NOT_FOUND = "not_found"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import ModelProfile, User
 from marketplace.models import (
@@ -16,6 +18,9 @@ from marketplace.models import (
 from marketplace.rules import MAX_REFERENCE_PHOTOS
 from marketplace.selectors import photo_id_for
 from marketplace.services.common import (
+    ERR_DUPLICATE_PHOTO,
+    ERR_MANY_FACES,
+    ERR_NO_FACE,
     ERR_PHOTO_NOT_FOUND,
     ERR_TOO_MANY_PHOTOS,
     MarketplaceCode,
@@ -24,9 +29,9 @@ from marketplace.services.common import (
     _model_profile,
     clean_categories,
 )
-from modelsnapper import storage
+from modelsnapper import faces, storage
 from modelsnapper.errors import DomainError
-from modelsnapper.images import process_image_upload
+from modelsnapper.images import ProcessedImage, process_image_upload
 
 # --- reference photos ----------------------------------------------------------------------
 
@@ -38,8 +43,39 @@ def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
     return None
 
 
-def _store_photo(*, actor: User, upload: Any) -> str:
+def _stored_signature(key: str) -> faces.FaceSignature | None:
+    try:
+        with Image.open(io.BytesIO(storage.read_private(key))) as image:
+            image.load()
+            return faces.single_face_signature(image)[1]
+    except (storage.PrivateFileMissing, OSError, ValueError):
+        return None  # a missing or unreadable file cannot be a duplicate
+
+
+def _check_likeness(
+    processed: ProcessedImage, *, profile: ModelProfile, replacing: str | None
+) -> None:
+    """Exactly one person's face, and not the same photo as another of this model's."""
+    count, signature = faces.single_face_signature(processed.image)
+    if count == 0:
+        raise DomainError(ERR_NO_FACE, code=MarketplaceCode.NO_FACE, field="photo")
+    if signature is None:
+        raise DomainError(ERR_MANY_FACES, code=MarketplaceCode.MANY_FACES, field="photo")
+    for key in profile.reference_images:
+        if key == replacing:
+            continue
+        other = _stored_signature(str(key))
+        if other is not None and signature.same_photo_as(other):
+            raise DomainError(
+                ERR_DUPLICATE_PHOTO, code=MarketplaceCode.DUPLICATE_PHOTO, field="photo"
+            )
+
+
+def _store_photo(
+    *, actor: User, upload: Any, profile: ModelProfile, replacing: str | None = None
+) -> str:
     processed = process_image_upload(upload)
+    _check_likeness(processed, profile=profile, replacing=replacing)
     key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
     try:
         storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
@@ -61,7 +97,7 @@ def reference_photo_add(*, actor: User, upload: Any) -> str:
         raise DomainError(ERR_TOO_MANY_PHOTOS, code=MarketplaceCode.TOO_MANY)
     # The file is stored before the key is recorded (a key must never point at
     # nothing); if recording fails the file is removed again.
-    key = _store_photo(actor=actor, upload=upload)
+    key = _store_photo(actor=actor, upload=upload, profile=profile)
 
     def add(keys: list[str]) -> list[str]:
         if len(keys) >= MAX_REFERENCE_PHOTOS:
@@ -87,7 +123,7 @@ def reference_photo_replace(*, actor: User, photo_id: str, upload: Any) -> str:
     old_key = _key_for_photo(profile, photo_id)
     if old_key is None:
         raise DomainError(ERR_PHOTO_NOT_FOUND, code=MarketplaceCode.NOT_FOUND)
-    key = _store_photo(actor=actor, upload=upload)
+    key = _store_photo(actor=actor, upload=upload, profile=profile, replacing=old_key)
 
     def replace(keys: list[str]) -> list[str]:
         if old_key not in keys:

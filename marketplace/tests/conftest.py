@@ -104,10 +104,10 @@ def sign_release(user) -> None:
 
 
 def make_listed(user, photos: int = 3) -> None:
-    for index in range(photos):
-        services.reference_photo_add(
-            actor=user, upload=image_bytes(color=(100 + index * 20, 120, 90))
-        )
+    from marketplace.avatar_art import portrait_jpeg_bytes
+
+    for index in range(photos):  # different photos, each of one face
+        services.reference_photo_add(actor=user, upload=portrait_jpeg_bytes(index))
     sign_release(user)
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from marketplace.avatar_art import portrait_jpeg_bytes
 from marketplace.models import ConsentRequest, ConsentStatus
-from marketplace.tests.conftest import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_model_gets_listed_and_approves_a_business_in_the_browser(
                 {
                     "name": f"me-{index}.jpg",
                     "mimeType": "image/jpeg",
-                    "buffer": image_bytes(600, 800, color=(150 + index * 30, 120, 100)),
+                    "buffer": portrait_jpeg_bytes(index),  # one face, a different photo each
                 }
             ],
         )

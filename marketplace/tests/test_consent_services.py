@@ -637,13 +637,13 @@ def test_expire_command_expires_and_prompts_a_week_before(
 
 
 def test_a_fifth_photo_is_refused_and_no_file_is_left_behind(model_mia, settings):
-    from marketplace.tests.conftest import image_bytes
+    from marketplace.avatar_art import portrait_jpeg_bytes
 
-    for _ in range(4):
-        services.reference_photo_add(actor=model_mia, upload=image_bytes())
+    for index in range(4):
+        services.reference_photo_add(actor=model_mia, upload=portrait_jpeg_bytes(index))
     files_before = sorted(p.name for p in settings.MEDIA_ROOT.rglob("*.jpg"))
     error = _refused(
-        "too_many", services.reference_photo_add, actor=model_mia, upload=image_bytes()
+        "too_many", services.reference_photo_add, actor=model_mia, upload=portrait_jpeg_bytes(4)
     )
     assert "already have 4" in error.message
     assert len(ModelProfile.objects.get(user_id=model_mia.pk).reference_images) == 4
@@ -659,12 +659,15 @@ def test_a_bad_file_writes_nothing(model_mia, settings):
 def test_replace_and_delete_keep_the_list_and_files_in_step(
     model_mia, settings, django_capture_on_commit_callbacks
 ):
-    from marketplace.tests.conftest import image_bytes
+    from marketplace.avatar_art import portrait_jpeg_bytes
 
-    keys = [services.reference_photo_add(actor=model_mia, upload=image_bytes()) for _ in range(3)]
+    keys = [
+        services.reference_photo_add(actor=model_mia, upload=portrait_jpeg_bytes(i))
+        for i in range(3)
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         new_key = services.reference_photo_replace(
-            actor=model_mia, photo_id=selectors.photo_id_for(keys[1]), upload=image_bytes()
+            actor=model_mia, photo_id=selectors.photo_id_for(keys[1]), upload=portrait_jpeg_bytes(3)
         )
     stored = ModelProfile.objects.get(user_id=model_mia.pk).reference_images
     assert stored == [keys[0], new_key, keys[2]]

@@ -35,8 +35,12 @@ def test_model_uploads_three_photos_signs_and_approves_in_the_browser(
     client.force_login(model_mia)
     page = client.get(reverse("marketplace:likeness"))
     assert page.status_code == 200 and b"0 of the 3 photos" in page.content
-    for _ in range(3):
-        response = client.post(reverse("marketplace:likeness"), {"photo": _upload(image_bytes())})
+    from marketplace.avatar_art import portrait_jpeg_bytes
+
+    for index in range(3):
+        response = client.post(
+            reverse("marketplace:likeness"), {"photo": _upload(portrait_jpeg_bytes(index))}
+        )
         assert response.status_code == 302
     assert len(ModelProfile.objects.get(user_id=model_mia.pk).reference_images) == 3
 
@@ -147,10 +151,13 @@ def test_bad_files_get_a_clear_message_and_write_nothing(
 
 def test_a_fifth_photo_through_the_page_is_refused(client, mia):
     from marketplace import services
+    from marketplace.avatar_art import portrait_jpeg_bytes
 
-    services.reference_photo_add(actor=mia, upload=image_bytes())
+    services.reference_photo_add(actor=mia, upload=portrait_jpeg_bytes(3))
     client.force_login(mia)
-    response = client.post(reverse("marketplace:likeness"), {"photo": _upload(image_bytes())})
+    response = client.post(
+        reverse("marketplace:likeness"), {"photo": _upload(portrait_jpeg_bytes(4))}
+    )
     assert "already have 4" in response.content.decode()
     assert len(ModelProfile.objects.get(user_id=mia.pk).reference_images) == 4
 
@@ -567,9 +574,11 @@ def test_upload_views_still_enforce_csrf(model_mia):
     assert ModelProfile.objects.get(user_id=model_mia.pk).reference_images == []
     page = client.get(reverse("marketplace:likeness"))
     token = page.cookies["csrftoken"].value
+    from marketplace.avatar_art import portrait_jpeg_bytes
+
     response = client.post(
         reverse("marketplace:likeness"),
-        {"photo": _upload(image_bytes()), "csrfmiddlewaretoken": token},
+        {"photo": _upload(portrait_jpeg_bytes()), "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
     assert len(ModelProfile.objects.get(user_id=model_mia.pk).reference_images) == 1

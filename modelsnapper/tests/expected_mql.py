@@ -171,4 +171,8 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
         ix(("modelId", 1), ("createdAt", -1)),
         ix(("state", 1)),
     ],
+    # One licence record per human-model output (the unique generationId).
+    "licence_records": [
+        ix(("generationId", 1), unique=True, partial=_unique_on(generationId="objectId")),
+    ],
 }
