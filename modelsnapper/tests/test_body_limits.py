@@ -95,12 +95,12 @@ def test_ordinary_posts_still_work(client, business_alice, password):
 
 def test_a_real_photo_upload_still_works(client, model_mia):
     from accounts.models import ModelProfile
-    from generations.tests.conftest import person_jpeg
+    from marketplace.avatar_art import portrait_jpeg_bytes
 
     client.force_login(model_mia)
     response = client.post(
         reverse("marketplace:likeness"),
-        {"photo": photo_upload(name="me.jpg", data=person_jpeg())},
+        {"photo": photo_upload(name="me.jpg", data=portrait_jpeg_bytes())},
     )
     assert response.status_code == 302
     assert len(ModelProfile.objects.get(user=model_mia).reference_images) == 1
