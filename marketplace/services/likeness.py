@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -39,7 +40,8 @@ def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
 
 
 def _store_photo(*, actor: User, upload: Any) -> str:
-    processed = process_image_upload(upload)
+    # A face and body, not a poster: the lower cap bounds each decode's memory.
+    processed = process_image_upload(upload, max_pixels=settings.LIKENESS_MAX_IMAGE_PIXELS)
     key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
     try:
         storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
