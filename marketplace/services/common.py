@@ -142,6 +142,7 @@ class MarketplaceCode(StrEnum):
     RELEASE = "release"
     ROLE = "role"
     SELF = "self"
+    STORAGE = "storage"
     TOO_MANY = "too_many"
 
 

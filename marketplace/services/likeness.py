@@ -31,6 +31,11 @@ from modelsnapper.images import process_image_upload
 
 # --- reference photos ----------------------------------------------------------------------
 
+ERR_LIKENESS_STORAGE = (
+    "Your photo could not be stored right now, so nothing changed. Please try again in a few "
+    "minutes."
+)
+
 
 def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
     for key in profile.reference_images:
@@ -42,11 +47,16 @@ def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
 def _store_photo(*, actor: User, upload: Any) -> str:
     # A face and body, not a poster: the lower cap bounds each decode's memory.
     processed = process_image_upload(upload, max_pixels=settings.LIKENESS_MAX_IMAGE_PIXELS)
-    key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
+    try:
+        key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
+    except storage.StorageUnavailable:
+        raise DomainError(ERR_LIKENESS_STORAGE, code=MarketplaceCode.STORAGE) from None
     try:
         storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
-    except Exception:
+    except Exception as exc:
         storage.delete_private(key)
+        if isinstance(exc, storage.StorageUnavailable):
+            raise DomainError(ERR_LIKENESS_STORAGE, code=MarketplaceCode.STORAGE) from None
         raise
     return key
 
