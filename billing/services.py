@@ -37,7 +37,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
-from itertools import combinations
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -90,6 +89,8 @@ ERR_NO_CUSTOMER = "There is no billing account yet: buy a package first."
 
 # A PENDING row older than this is "in doubt" (its writer crashed), not in flight.
 PENDING_STALE_AFTER = timedelta(seconds=60)
+# How many applied movement keys a balance document keeps (the proof of --repair).
+LEDGER_KEYS_KEPT = 64
 # How long a same-key caller waits for an in-flight movement to settle.
 SETTLE_WAIT_SECONDS = 5.0
 # A handler stuck in STARTED longer than this (crashed worker) may be claimed again.
@@ -209,6 +210,7 @@ def _move(
                 actor=actor,
                 note=(note or "")[:255],
                 created_at=timezone.now(),
+                key_tracked=True,
             )
             try:
                 with transaction.atomic():
@@ -222,6 +224,9 @@ def _move(
                 field="ai_credits",
                 delta=delta,
                 at_least=-delta if delta < 0 else None,
+                # The proof for check_ledgers --repair: the key lands with the balance move.
+                record=("recent_ledger_keys", key),
+                keep=LEDGER_KEYS_KEPT,
             )
             if balance_after is None:
                 # Refused (or no such business): the movement never happened.
@@ -344,13 +349,29 @@ def _credits_take_back(*, business: BusinessProfile, up_to: int, key: str, note:
     return 0
 
 
-def ledger_repair(*, business: BusinessProfile) -> list[str]:
-    """Resolves PENDING rows left by a crash between the two writes of ``_move``.
+def _repair_decision(
+    entry: CreditLedgerEntry, *, recorded: set[str], later_movements: int
+) -> str | None:
+    """ "applied" / "never" when the balance document proves it, None when it cannot."""
+    if not entry.key_tracked:
+        return None  # written before keys were recorded: no proof either way
+    if entry.key in recorded:
+        return "applied"
+    if later_movements < LEDGER_KEYS_KEPT:
+        # Had it applied, its key would still be among the last LEDGER_KEYS_KEPT.
+        return "never"
+    return None
 
-    With no movement in flight, ``balance - sum(APPLIED)`` is exactly the sum of
-    the stale PENDING rows whose balance update did happen: those are marked
-    APPLIED, the others deleted (their caller's retry with the same key redoes
-    them). Returns a description of each decision."""
+
+def ledger_repair(*, business: BusinessProfile) -> list[str]:
+    """Resolves PENDING rows left by a crash between the two writes of ``_move``, by
+    proof only: the single-document update that moves ``aiCredits`` also records the
+    movement's key in ``recentLedgerKeys`` (the last LEDGER_KEYS_KEPT). A pending row whose
+    key is there did move the balance (marked applied); one whose key would still be
+    there but is not never did (removed: its caller's retry with the same key redoes it).
+    Anything else — rows from before keys were recorded, keys pushed out by many later
+    movements — is left pending for an admin and named in the answer. Returns one line
+    per row."""
     pending = list(CreditLedgerEntry.objects.filter(business_id=business.pk, state="pending"))
     if not pending:
         return []
@@ -359,32 +380,33 @@ def ledger_repair(*, business: BusinessProfile) -> list[str]:
         raise DomainError(
             "A credit movement is in flight; repair again in a minute.", code=BillingCode.BUSY
         )
-    if len(pending) > 12:
-        raise DomainError(
-            "Too many in-doubt rows to resolve automatically.", code=BillingCode.MANUAL
-        )
-    applied = _applied_sum(business.pk)
-    diff = (_balance(business.pk) or 0) - applied
-    for size in range(len(pending) + 1):
-        for subset in combinations(pending, size):
-            if sum(entry.delta for entry in subset) != diff:
-                continue
-            chosen = {entry.pk for entry in subset}
-            decisions = []
-            for entry in pending:
-                if entry.pk in chosen:
-                    CreditLedgerEntry.objects.filter(pk=entry.pk).update(
-                        state=LedgerState.APPLIED, balance_after=None
-                    )
-                    decisions.append(f"{entry.key}: balance had moved → marked applied")
-                else:
-                    CreditLedgerEntry.objects.filter(pk=entry.pk).delete()
-                    decisions.append(f"{entry.key}: balance never moved → removed")
-            return decisions
-    raise DomainError(
-        f"In-doubt rows do not explain a difference of {diff}; resolve by hand.",
-        code=BillingCode.MANUAL,
+    recorded = set(
+        BusinessProfile.objects.filter(pk=business.pk)
+        .values_list("recent_ledger_keys", flat=True)
+        .first()
+        or []
     )
+    decisions = []
+    for entry in sorted(pending, key=lambda e: e.created_at):
+        later = (
+            CreditLedgerEntry.objects.filter(
+                business_id=business.pk, created_at__gte=entry.created_at
+            )
+            .exclude(pk=entry.pk)
+            .count()
+        )
+        decision = _repair_decision(entry, recorded=recorded, later_movements=later)
+        if decision == "applied":
+            CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).update(
+                state=LedgerState.APPLIED, balance_after=None
+            )
+            decisions.append(f"{entry.key}: key recorded on the balance → marked applied")
+        elif decision == "never":
+            CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).delete()
+            decisions.append(f"{entry.key}: key absent from the balance → removed (never moved)")
+        else:
+            decisions.append(f"{entry.key}: cannot be proven either way → left for an admin")
+    return decisions
 
 
 def _applied_sum(business_id: str) -> int:
