@@ -904,7 +904,21 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
         total_due = record.credits
     else:
         total_due = math.floor(record.credits * refunded / captured)
-    key = f"reversal:{charge_id}:{refunded}"
+    _record_reversal(
+        record=record,
+        key=f"reversal:{charge_id}:{refunded}",
+        charge_id=charge_id,
+        amount=refunded,
+        total_due=total_due,
+        note=f"Refund of {record.package.name}",
+    )
+
+
+def _record_reversal(
+    *, record: CheckoutSession, key: str, charge_id: str, amount: int, total_due: int, note: str
+) -> None:
+    """Takes back up to ``total_due`` credits of a purchase (less what earlier reversals of
+    the same charge took), never below zero, and records the reversal and its shortfall."""
     if CreditReversal.objects.filter(key=key).exists():
         return
     already = (
@@ -915,13 +929,7 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
     )
     due = max(0, total_due - already)
     business = BusinessProfile.objects.get(pk=record.business_id)
-    taken = (
-        _credits_take_back(
-            business=business, up_to=due, key=key, note=f"Refund of {record.package.name}"
-        )
-        if due
-        else 0
-    )
+    taken = _credits_take_back(business=business, up_to=due, key=key, note=note) if due else 0
     try:
         with transaction.atomic():
             CreditReversal.objects.create(
@@ -929,7 +937,7 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
                 business=business,
                 checkout_session=record,
                 stripe_charge_id=charge_id,
-                amount_refunded=refunded,
+                amount_refunded=amount,
                 credits_due=due,
                 credits_taken=taken,
                 shortfall=due - taken,
@@ -939,8 +947,25 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
         pass  # a concurrent delivery recorded it (the ledger key kept the take-back single)
 
 
+def _dispute_lost(dispute: stripe_gateway.DisputeInfo, record: CheckoutSession | None) -> None:
+    """A lost dispute returns the money to the cardholder: like a full refund, the
+    purchase's unspent credits are taken back (less what refunds of the charge took)."""
+    if record is None or not record.is_fulfilled:
+        return  # the dispute stays on record for admins; there are no credits to take
+    _record_reversal(
+        record=record,
+        key=f"reversal:dispute:{dispute.id}",
+        charge_id=dispute.charge_id,
+        amount=dispute.amount,
+        total_due=record.credits,
+        note=f"Lost dispute of {record.package.name}",
+    )
+
+
 def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
-    """created → a record; closed → its final status. Either order ends the same."""
+    """created → a record; updated → its status; closed → its final status, and a lost
+    dispute takes back the purchase's unspent credits (once). Any order ends the same;
+    a won or warning-closed dispute leaves credits unchanged."""
     dispute = stripe_gateway.parse_dispute(obj)
     dispute_id = dispute.id
     record = CheckoutSession.objects.filter(
@@ -955,6 +980,7 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
         "opened_at": dispute.opened_at,
     }
     closed = event.type == "charge.dispute.closed"
+    created = False
     if not Dispute.objects.filter(stripe_dispute_id=dispute_id).exists():
         try:
             with transaction.atomic():
@@ -964,13 +990,61 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
                     closed_at=event.event_created_at if closed else None,
                     **fields,
                 )
-            return
+            created = True
         except IntegrityError:
             pass
-    if closed:
+    if closed and not created:
         Dispute.objects.filter(stripe_dispute_id=dispute_id).update(
             status=dispute.status, closed_at=event.event_created_at or timezone.now()
         )
+    elif not closed and not created:
+        # updated (or created redelivered): a closed dispute keeps its final status.
+        Dispute.objects.filter(stripe_dispute_id=dispute_id, closed_at__isnull=True).update(
+            status=dispute.status
+        )
+    if closed and dispute.status == "lost":
+        _dispute_lost(dispute, record)
+
+
+def _on_refund_updated(obj: dict[str, Any], event: StripeEvent) -> None:
+    """A refund that failed gave the business its money back after all: the credits its
+    charge.refunded took are restored, once per refund (``refund-failed:<refund>``), never
+    more than the reversals of that charge took. Other refund updates change nothing."""
+    refund = stripe_gateway.parse_refund(obj)
+    if refund.status != "failed":
+        return
+    record = (
+        CheckoutSession.objects.filter(payment_intent_id=refund.payment_intent_id).first()
+        if refund.payment_intent_id
+        else None
+    )
+    if record is None:
+        raise EventIgnored("Not a refund of ours.")
+    captured = record.amount_total or 0
+    share = (
+        record.credits if captured <= 0 else math.floor(record.credits * refund.amount / captured)
+    )
+    taken = (
+        CreditReversal.objects.filter(stripe_charge_id=refund.charge_id).aggregate(
+            total=Sum("credits_taken")
+        )["total"]
+        or 0
+    )
+    restored = (
+        CreditLedgerEntry.objects.filter(
+            business_id=record.business_id, key__startswith=f"refund-failed:{refund.charge_id}:"
+        ).aggregate(total=Sum("delta"))["total"]
+        or 0
+    )
+    amount = min(share, taken - restored)
+    if amount <= 0:
+        return
+    credits_grant(
+        business=BusinessProfile.objects.get(pk=record.business_id),
+        amount=amount,
+        key=f"refund-failed:{refund.charge_id}:{refund.id}",
+        note=f"Refund failed: {record.package.name} credits restored",
+    )
 
 
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
@@ -985,6 +1059,8 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
     "invoice.voided": _on_invoice,
     "invoice.marked_uncollectible": _on_invoice,
     "charge.refunded": _on_charge_refunded,
+    "charge.refund.updated": _on_refund_updated,
     "charge.dispute.created": _on_dispute,
+    "charge.dispute.updated": _on_dispute,
     "charge.dispute.closed": _on_dispute,
 }
