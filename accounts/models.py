@@ -106,6 +106,10 @@ class BusinessProfile(models.Model):
     business_name = models.CharField(max_length=120, db_column="businessName")
     # Changed only by billing.services through conditional single-document updates.
     ai_credits = models.IntegerField(default=0, db_column="aiCredits")
+    # The keys of the last credit movements applied to aiCredits, written by the same
+    # single-document update that moved it (modelsnapper.counters.add_and_read): the proof
+    # check_ledgers --repair needs. Bounded (LEDGER_KEYS_KEPT), newest last.
+    recent_ledger_keys = models.JSONField(default=list, blank=True, db_column="recentLedgerKeys")
     subscription_status = models.CharField(
         max_length=16,
         choices=SubscriptionStatus.choices,

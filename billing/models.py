@@ -145,6 +145,9 @@ class CreditLedgerEntry(models.Model):
     key = models.CharField(max_length=255, unique=True)
     state = models.CharField(max_length=8, choices=LedgerState.choices, default=LedgerState.PENDING)
     balance_after = models.IntegerField(null=True, blank=True, db_column="balanceAfter")
+    # True when the movement records its key on the balance document as it applies
+    # (every row written since repair-by-proof); older rows cannot be proven either way.
+    key_tracked = models.BooleanField(default=False, db_column="keyTracked")
     created_at = models.DateTimeField(default=timezone.now, db_column="createdAt")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -37,7 +37,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
-from itertools import combinations
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -90,6 +89,8 @@ ERR_NO_CUSTOMER = "There is no billing account yet: buy a package first."
 
 # A PENDING row older than this is "in doubt" (its writer crashed), not in flight.
 PENDING_STALE_AFTER = timedelta(seconds=60)
+# How many applied movement keys a balance document keeps (the proof of --repair).
+LEDGER_KEYS_KEPT = 64
 # How long a same-key caller waits for an in-flight movement to settle.
 SETTLE_WAIT_SECONDS = 5.0
 # A handler stuck in STARTED longer than this (crashed worker) may be claimed again.
@@ -209,6 +210,7 @@ def _move(
                 actor=actor,
                 note=(note or "")[:255],
                 created_at=timezone.now(),
+                key_tracked=True,
             )
             try:
                 with transaction.atomic():
@@ -222,6 +224,9 @@ def _move(
                 field="ai_credits",
                 delta=delta,
                 at_least=-delta if delta < 0 else None,
+                # The proof for check_ledgers --repair: the key lands with the balance move.
+                record=("recent_ledger_keys", key),
+                keep=LEDGER_KEYS_KEPT,
             )
             if balance_after is None:
                 # Refused (or no such business): the movement never happened.
@@ -344,13 +349,29 @@ def _credits_take_back(*, business: BusinessProfile, up_to: int, key: str, note:
     return 0
 
 
-def ledger_repair(*, business: BusinessProfile) -> list[str]:
-    """Resolves PENDING rows left by a crash between the two writes of ``_move``.
+def _repair_decision(
+    entry: CreditLedgerEntry, *, recorded: set[str], later_movements: int
+) -> str | None:
+    """ "applied" / "never" when the balance document proves it, None when it cannot."""
+    if not entry.key_tracked:
+        return None  # written before keys were recorded: no proof either way
+    if entry.key in recorded:
+        return "applied"
+    if later_movements < LEDGER_KEYS_KEPT:
+        # Had it applied, its key would still be among the last LEDGER_KEYS_KEPT.
+        return "never"
+    return None
 
-    With no movement in flight, ``balance - sum(APPLIED)`` is exactly the sum of
-    the stale PENDING rows whose balance update did happen: those are marked
-    APPLIED, the others deleted (their caller's retry with the same key redoes
-    them). Returns a description of each decision."""
+
+def ledger_repair(*, business: BusinessProfile) -> list[str]:
+    """Resolves PENDING rows left by a crash between the two writes of ``_move``, by
+    proof only: the single-document update that moves ``aiCredits`` also records the
+    movement's key in ``recentLedgerKeys`` (the last LEDGER_KEYS_KEPT). A pending row whose
+    key is there did move the balance (marked applied); one whose key would still be
+    there but is not never did (removed: its caller's retry with the same key redoes it).
+    Anything else — rows from before keys were recorded, keys pushed out by many later
+    movements — is left pending for an admin and named in the answer. Returns one line
+    per row."""
     pending = list(CreditLedgerEntry.objects.filter(business_id=business.pk, state="pending"))
     if not pending:
         return []
@@ -359,32 +380,33 @@ def ledger_repair(*, business: BusinessProfile) -> list[str]:
         raise DomainError(
             "A credit movement is in flight; repair again in a minute.", code=BillingCode.BUSY
         )
-    if len(pending) > 12:
-        raise DomainError(
-            "Too many in-doubt rows to resolve automatically.", code=BillingCode.MANUAL
-        )
-    applied = _applied_sum(business.pk)
-    diff = (_balance(business.pk) or 0) - applied
-    for size in range(len(pending) + 1):
-        for subset in combinations(pending, size):
-            if sum(entry.delta for entry in subset) != diff:
-                continue
-            chosen = {entry.pk for entry in subset}
-            decisions = []
-            for entry in pending:
-                if entry.pk in chosen:
-                    CreditLedgerEntry.objects.filter(pk=entry.pk).update(
-                        state=LedgerState.APPLIED, balance_after=None
-                    )
-                    decisions.append(f"{entry.key}: balance had moved → marked applied")
-                else:
-                    CreditLedgerEntry.objects.filter(pk=entry.pk).delete()
-                    decisions.append(f"{entry.key}: balance never moved → removed")
-            return decisions
-    raise DomainError(
-        f"In-doubt rows do not explain a difference of {diff}; resolve by hand.",
-        code=BillingCode.MANUAL,
+    recorded = set(
+        BusinessProfile.objects.filter(pk=business.pk)
+        .values_list("recent_ledger_keys", flat=True)
+        .first()
+        or []
     )
+    decisions = []
+    for entry in sorted(pending, key=lambda e: e.created_at):
+        later = (
+            CreditLedgerEntry.objects.filter(
+                business_id=business.pk, created_at__gte=entry.created_at
+            )
+            .exclude(pk=entry.pk)
+            .count()
+        )
+        decision = _repair_decision(entry, recorded=recorded, later_movements=later)
+        if decision == "applied":
+            CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).update(
+                state=LedgerState.APPLIED, balance_after=None
+            )
+            decisions.append(f"{entry.key}: key recorded on the balance → marked applied")
+        elif decision == "never":
+            CreditLedgerEntry.objects.filter(pk=entry.pk, state=LedgerState.PENDING).delete()
+            decisions.append(f"{entry.key}: key absent from the balance → removed (never moved)")
+        else:
+            decisions.append(f"{entry.key}: cannot be proven either way → left for an admin")
+    return decisions
 
 
 def _applied_sum(business_id: str) -> int:
@@ -882,7 +904,21 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
         total_due = record.credits
     else:
         total_due = math.floor(record.credits * refunded / captured)
-    key = f"reversal:{charge_id}:{refunded}"
+    _record_reversal(
+        record=record,
+        key=f"reversal:{charge_id}:{refunded}",
+        charge_id=charge_id,
+        amount=refunded,
+        total_due=total_due,
+        note=f"Refund of {record.package.name}",
+    )
+
+
+def _record_reversal(
+    *, record: CheckoutSession, key: str, charge_id: str, amount: int, total_due: int, note: str
+) -> None:
+    """Takes back up to ``total_due`` credits of a purchase (less what earlier reversals of
+    the same charge took), never below zero, and records the reversal and its shortfall."""
     if CreditReversal.objects.filter(key=key).exists():
         return
     already = (
@@ -893,13 +929,7 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
     )
     due = max(0, total_due - already)
     business = BusinessProfile.objects.get(pk=record.business_id)
-    taken = (
-        _credits_take_back(
-            business=business, up_to=due, key=key, note=f"Refund of {record.package.name}"
-        )
-        if due
-        else 0
-    )
+    taken = _credits_take_back(business=business, up_to=due, key=key, note=note) if due else 0
     try:
         with transaction.atomic():
             CreditReversal.objects.create(
@@ -907,7 +937,7 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
                 business=business,
                 checkout_session=record,
                 stripe_charge_id=charge_id,
-                amount_refunded=refunded,
+                amount_refunded=amount,
                 credits_due=due,
                 credits_taken=taken,
                 shortfall=due - taken,
@@ -917,8 +947,25 @@ def _on_charge_refunded(obj: dict[str, Any], event: StripeEvent) -> None:
         pass  # a concurrent delivery recorded it (the ledger key kept the take-back single)
 
 
+def _dispute_lost(dispute: stripe_gateway.DisputeInfo, record: CheckoutSession | None) -> None:
+    """A lost dispute returns the money to the cardholder: like a full refund, the
+    purchase's unspent credits are taken back (less what refunds of the charge took)."""
+    if record is None or not record.is_fulfilled:
+        return  # the dispute stays on record for admins; there are no credits to take
+    _record_reversal(
+        record=record,
+        key=f"reversal:dispute:{dispute.id}",
+        charge_id=dispute.charge_id,
+        amount=dispute.amount,
+        total_due=record.credits,
+        note=f"Lost dispute of {record.package.name}",
+    )
+
+
 def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
-    """created → a record; closed → its final status. Either order ends the same."""
+    """created → a record; updated → its status; closed → its final status, and a lost
+    dispute takes back the purchase's unspent credits (once). Any order ends the same;
+    a won or warning-closed dispute leaves credits unchanged."""
     dispute = stripe_gateway.parse_dispute(obj)
     dispute_id = dispute.id
     record = CheckoutSession.objects.filter(
@@ -933,6 +980,7 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
         "opened_at": dispute.opened_at,
     }
     closed = event.type == "charge.dispute.closed"
+    created = False
     if not Dispute.objects.filter(stripe_dispute_id=dispute_id).exists():
         try:
             with transaction.atomic():
@@ -942,13 +990,61 @@ def _on_dispute(obj: dict[str, Any], event: StripeEvent) -> None:
                     closed_at=event.event_created_at if closed else None,
                     **fields,
                 )
-            return
+            created = True
         except IntegrityError:
             pass
-    if closed:
+    if closed and not created:
         Dispute.objects.filter(stripe_dispute_id=dispute_id).update(
             status=dispute.status, closed_at=event.event_created_at or timezone.now()
         )
+    elif not closed and not created:
+        # updated (or created redelivered): a closed dispute keeps its final status.
+        Dispute.objects.filter(stripe_dispute_id=dispute_id, closed_at__isnull=True).update(
+            status=dispute.status
+        )
+    if closed and dispute.status == "lost":
+        _dispute_lost(dispute, record)
+
+
+def _on_refund_updated(obj: dict[str, Any], event: StripeEvent) -> None:
+    """A refund that failed gave the business its money back after all: the credits its
+    charge.refunded took are restored, once per refund (``refund-failed:<refund>``), never
+    more than the reversals of that charge took. Other refund updates change nothing."""
+    refund = stripe_gateway.parse_refund(obj)
+    if refund.status != "failed":
+        return
+    record = (
+        CheckoutSession.objects.filter(payment_intent_id=refund.payment_intent_id).first()
+        if refund.payment_intent_id
+        else None
+    )
+    if record is None:
+        raise EventIgnored("Not a refund of ours.")
+    captured = record.amount_total or 0
+    share = (
+        record.credits if captured <= 0 else math.floor(record.credits * refund.amount / captured)
+    )
+    taken = (
+        CreditReversal.objects.filter(stripe_charge_id=refund.charge_id).aggregate(
+            total=Sum("credits_taken")
+        )["total"]
+        or 0
+    )
+    restored = (
+        CreditLedgerEntry.objects.filter(
+            business_id=record.business_id, key__startswith=f"refund-failed:{refund.charge_id}:"
+        ).aggregate(total=Sum("delta"))["total"]
+        or 0
+    )
+    amount = min(share, taken - restored)
+    if amount <= 0:
+        return
+    credits_grant(
+        business=BusinessProfile.objects.get(pk=record.business_id),
+        amount=amount,
+        key=f"refund-failed:{refund.charge_id}:{refund.id}",
+        note=f"Refund failed: {record.package.name} credits restored",
+    )
 
 
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
@@ -963,7 +1059,9 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
     "invoice.voided": _on_invoice,
     "invoice.marked_uncollectible": _on_invoice,
     "charge.refunded": _on_charge_refunded,
+    "charge.refund.updated": _on_refund_updated,
     "charge.dispute.created": _on_dispute,
+    "charge.dispute.updated": _on_dispute,
     "charge.dispute.closed": _on_dispute,
 }
 

@@ -124,6 +124,15 @@ class DisputeInfo:
     opened_at: datetime | None
 
 
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    charge_id: str
+    payment_intent_id: str
+    amount: int
+    status: str  # pending | requires_action | succeeded | failed | canceled
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -265,6 +274,16 @@ def parse_charge(obj: dict[str, Any]) -> ChargeInfo:
     )
 
 
+def parse_refund(obj: dict[str, Any]) -> RefundInfo:
+    return RefundInfo(
+        id=_required_id(obj, "Refund"),
+        charge_id=_id_of(obj.get("charge")),
+        payment_intent_id=_id_of(obj.get("payment_intent")),
+        amount=_int(obj.get("amount"), "amount"),
+        status=_text(obj.get("status")),
+    )
+
+
 def parse_dispute(obj: dict[str, Any]) -> DisputeInfo:
     return DisputeInfo(
         id=_required_id(obj, "Dispute"),
@@ -395,6 +414,7 @@ _EVENT_PARSERS: tuple[tuple[str, Callable[[dict[str, Any]], object]], ...] = (
     ("checkout.session.", parse_checkout_session),
     ("invoice.", parse_invoice),
     ("charge.dispute.", parse_dispute),
+    ("charge.refund.", parse_refund),
     ("charge.", parse_charge),
 )
 

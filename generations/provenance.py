@@ -47,6 +47,8 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from generations.engines.base import EngineError
+from modelsnapper.errors import DomainError
+from modelsnapper.images import decode_slot
 
 logger = logging.getLogger(__name__)
 
@@ -641,10 +643,12 @@ def _sniff(data: bytes) -> tuple[str | None, bool]:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
-            if image.width * image.height > settings.MAX_IMAGE_PIXELS:
+            if image.width * image.height > settings.VERIFY_MAX_IMAGE_PIXELS:
                 return image_format, True  # too big to decode here; not our question
             try:
-                image.load()
+                # The per-process decode budget bounds memory (modelsnapper.images).
+                with decode_slot(image.width * image.height):
+                    image.load()
                 complete = True
             except (OSError, SyntaxError, ValueError):
                 complete = False
@@ -706,9 +710,12 @@ def _tsa_roots_pem() -> str:
 
 
 def read_credentials(data: bytes) -> CredentialReport:
-    """Read and validate the Content Credentials in ``data``. Never raises on bad input."""
+    """Read and validate the Content Credentials in ``data``. Never raises on bad input
+    (only DomainError when the per-process decode budget has no room: busy)."""
     try:
         return _read_credentials(data)
+    except DomainError:
+        raise  # the decode budget is spent (busy): the caller says so, nothing is wrong
     except Exception:  # a hostile file must get an answer, never a server error
         logger.exception("Reading Content Credentials failed unexpectedly")
         return CredentialReport(

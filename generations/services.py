@@ -58,7 +58,14 @@ from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from modelsnapper.garments import GarmentCategory, garment_labels
 from modelsnapper.images import process_image_upload
-from modelsnapper.storage import delete_private, read_private, save_private
+from modelsnapper.storage import (
+    MSG_STORAGE_DOWN,
+    StorageUnavailable,
+    delete_private,
+    read_private,
+    save_private,
+    save_private_all,
+)
 from modelsnapper.text import clean_prose
 
 logger = logging.getLogger(__name__)
@@ -127,6 +134,7 @@ class GenerationCode(StrEnum):
     NO_REASON = "no_reason"
     NO_REFERENCE = "no_reference"
     NOT_ADMIN = "not_admin"
+    STORAGE = "storage"
     NOT_OWNER = "not_owner"
     NOT_YOURS = "not_yours"
     PAUSED = "paused"
@@ -330,7 +338,12 @@ def _store_product_photos(photos: list[Any]) -> list[str]:
         except DomainError as exc:
             name = getattr(photo, "name", "") or f"photo {index}"
             raise DomainError(f"{name}: {exc.message}", code=exc.code) from None
-    return [save_private(prefix="generations/products", content=jpeg) for jpeg in processed_jpegs]
+    try:
+        # All or none: a storage failure mid-batch leaves no file behind.
+        return save_private_all(prefix="generations/products", contents=processed_jpegs)
+    except StorageUnavailable:
+        logger.exception("Storing a batch of %d product photos failed", len(processed_jpegs))
+        raise DomainError(MSG_STORAGE_DOWN, code=GenerationCode.STORAGE) from None
 
 
 def _delete_files(keys: Sequence[str]) -> None:

@@ -10,16 +10,18 @@ import io
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from accounts.permissions import AuthenticatedRequest, role_required
 from generations import selectors
 from generations.provenance import read_credentials
+from modelsnapper.errors import DomainError
 from modelsnapper.http import upload_view
 
 MSG_NO_FILE = "Choose an image file to check."
@@ -110,7 +112,11 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES, too_big=handler.too_big)
         if form.is_valid():
-            report = read_credentials(form.cleaned_data["image"])
+            try:
+                report = read_credentials(form.cleaned_data["image"])
+            except DomainError as error:  # the decode budget is spent: busy, try again
+                messages.error(request, error.message)
+                return redirect("generations:verify")
             if (
                 report.is_modelsnapper
                 and report.manifest_authentic

@@ -30,10 +30,16 @@ def add_and_read(
     field: str,
     delta: int | Decimal,
     at_least: int | Decimal | None = None,
+    record: tuple[str, str] | None = None,
+    keep: int = 64,
 ) -> Any | None:
     """Adds ``delta`` to ``field`` of the one row matching ``match`` (exact lookups on
     ``pk``, plain fields or ``<fk>_id``) and returns the new value — only when the
-    current value is at least ``at_least`` (if given). None: no row matched (refused)."""
+    current value is at least ``at_least`` (if given). None: no row matched (refused).
+
+    ``record=(list_field, key)`` appends ``key`` to that JSON list in the same write (the
+    last ``keep`` kept): afterwards the document itself proves the movement happened.
+    """
     alias = router.db_for_write(model)
     connection = connections[alias]
     target = _field(model, field)
@@ -49,9 +55,15 @@ def add_and_read(
             criteria[target.column] = {"$gte": target.get_db_prep_value(at_least, connection)}
         # get_collection is django-mongodb-backend's DatabaseWrapper's, not Django's base.
         collection = connection.get_collection(model._meta.db_table)  # type: ignore[attr-defined]
+        update: dict[str, Any] = {
+            "$inc": {target.column: target.get_db_prep_value(delta, connection)}
+        }
+        if record is not None:
+            column = _field(model, record[0]).column
+            update["$push"] = {column: {"$each": [record[1]], "$slice": -keep}}
         document = collection.find_one_and_update(
             criteria,
-            {"$inc": {target.column: target.get_db_prep_value(delta, connection)}},
+            update,
             projection={target.column: True},
             return_document=ReturnDocument.AFTER,
         )
@@ -65,6 +77,12 @@ def add_and_read(
             rows = rows.filter(**{f"{field}__gte": at_least})
         if rows.update(**{field: F(field) + delta}) == 0:
             return None
+        if record is not None:
+            # Same transaction, the row's write lock already held: one step on SQL too.
+            name, key = record
+            current = rows.model._default_manager.using(alias).filter(**match)
+            keys = list(current.values_list(name, flat=True)[0] or [])
+            current.update(**{name: [*keys, key][-keep:]})
         return (
             rows.model._default_manager.using(alias)
             .filter(**match)

@@ -10,8 +10,15 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
@@ -51,6 +58,28 @@ def private_file_response(key: str) -> HttpResponseBase:
     return response
 
 
+MSG_UPLOAD_RATE = (
+    "You sent many uploads in the last minute. Nothing was saved from this one: "
+    "wait a minute and try again."
+)
+
+
+def _upload_rate_exceeded(request: HttpRequest) -> bool:
+    """Per user: at most UPLOADS_PER_MINUTE upload POSTs in a minute (counted from the
+    first one, so no calendar-minute edge lets twice as many through)."""
+    user = getattr(request, "user", None)
+    if request.method != "POST" or user is None or not user.is_authenticated:
+        return False
+    key = f"upload-rate:{user.pk}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    return count > int(settings.UPLOADS_PER_MINUTE)
+
+
 def upload_view(
     make_handler: Callable[[HttpRequest], FileUploadHandler],
     *,
@@ -71,6 +100,8 @@ def upload_view(
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if _upload_rate_exceeded(request):
+                return HttpResponse(MSG_UPLOAD_RATE, status=429, content_type="text/plain")
             handler = make_handler(request)
             if only:
                 request.upload_handlers = [handler]

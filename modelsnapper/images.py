@@ -25,7 +25,10 @@ import contextlib
 import io
 import re
 import struct
+import threading
+import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -72,6 +75,69 @@ class ImageCode(StrEnum):
     TOO_MANY_FILES = "too_many_files"
     TOO_MANY_PIXELS = "too_many_pixels"
     TOO_SMALL = "too_small"
+    BUSY = "busy"
+
+
+MSG_BUSY = (
+    "The server is busy processing other large photos right now. Nothing was saved: "
+    "try again in a minute."
+)
+
+
+# --- memory bounds of decoding -------------------------------------------------------------
+#
+# A small file can decode into a lot of memory (a 113 KB PNG of 6300 x 6300 is 119 MB of
+# RGB pixels, several times that through orientation, flattening and encoding). Three
+# bounds keep a process's memory in hand whatever arrives at once:
+# - a pixel budget per process (DECODE_PIXEL_BUDGET): decodes wait for room, up to
+#   DECODE_WAIT_SECONDS, then are refused with MSG_BUSY (nothing stored);
+# - the image is reduced right after decoding (JPEG: decoded at 1/2, 1/4 or 1/8 scale by
+#   libjpeg's draft mode) to MAX_STORED_IMAGE_SIDE before any copy is made;
+# - callers pass a lower pixel cap where large images serve no purpose (likeness, verify).
+
+_budget = threading.Condition()
+_pixels_in_use = 0
+
+
+@contextlib.contextmanager
+def decode_slot(pixels: int) -> Iterator[None]:
+    """Hold ``pixels`` of this process's decode budget while decoding."""
+    global _pixels_in_use
+    budget = int(settings.DECODE_PIXEL_BUDGET)
+    need = min(max(int(pixels), 1), budget)
+    deadline = time.monotonic() + float(settings.DECODE_WAIT_SECONDS)
+    with _budget:
+        while _pixels_in_use + need > budget:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DomainError(MSG_BUSY, code=ImageCode.BUSY)
+            _budget.wait(remaining)
+        _pixels_in_use += need
+    try:
+        yield
+    finally:
+        with _budget:
+            _pixels_in_use -= need
+            _budget.notify_all()
+
+
+def _reduce_on_decode(image: Image.Image, max_side: int) -> None:
+    """JPEG only: let libjpeg decode at the smallest 1/2^n scale still >= max_side."""
+    if image.format == "JPEG" and max(image.size) > max_side:
+        scale = max_side / max(image.size)
+        image.draft("RGB", (max(int(image.width * scale), 1), max(int(image.height * scale), 1)))
+
+
+def _shrink(image: Image.Image, max_side: int) -> Image.Image:
+    if max(image.size) <= max_side:
+        return image
+    factor = max(image.size) // max_side
+    if factor >= 2:
+        # reduce() (box filter by an integer factor) is fast and allocates only the result.
+        image = image.reduce(factor)
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
 
 
 @dataclass(frozen=True)
@@ -253,7 +319,7 @@ def _checked_format(data: bytes) -> str:
     return fmt
 
 
-def _opened_header(data: bytes, fmt: str) -> Image.Image:
+def _opened_header(data: bytes, fmt: str, *, max_pixels: int | None = None) -> Image.Image:
     """The image opened from its header only (no pixel decoded), within the size limits."""
     try:
         image = Image.open(io.BytesIO(data), formats=[fmt])
@@ -266,8 +332,11 @@ def _opened_header(data: bytes, fmt: str) -> Image.Image:
     if image.format not in ALLOWED_FORMATS:
         raise DomainError(MSG_NOT_IMAGE, code=ImageCode.NOT_IMAGE)
     width, height = image.size
-    if width * height > settings.MAX_IMAGE_PIXELS:
-        raise DomainError(_too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS)
+    limit = max_pixels or settings.MAX_IMAGE_PIXELS
+    if width * height > limit:
+        raise DomainError(
+            _too_many_pixels_message(width, height, limit), code=ImageCode.TOO_MANY_PIXELS
+        )
     if min(width, height) < MIN_IMAGE_SIDE:
         raise DomainError(
             MSG_TOO_SMALL.format(width=width, height=height, minimum=MIN_IMAGE_SIDE),
@@ -284,34 +353,46 @@ def _thumbnail_of(image: Image.Image) -> Image.Image:
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def process_image_upload(upload: Any, *, thumbnail: bool = True) -> ProcessedImage:
+def process_image_upload(
+    upload: Any, *, thumbnail: bool = True, max_pixels: int | None = None
+) -> ProcessedImage:
     """Check and re-encode one uploaded photo (UploadedFile, file object or bytes).
 
     ``thumbnail=False`` when the caller throws the thumbnail away (product photos:
     the worker makes the output's own), saving its resize and encode.
+    ``max_pixels`` lowers the pixel cap (``settings.MAX_IMAGE_PIXELS``) for this use.
     """
     data = _read_bounded(upload)
     fmt = _checked_format(data)
+    limit = min(max_pixels or settings.MAX_IMAGE_PIXELS, settings.MAX_IMAGE_PIXELS)
+    max_side = int(settings.MAX_STORED_IMAGE_SIDE)
     with warnings.catch_warnings():
         # Our own pixel limit (below) is stricter than Pillow's warning threshold.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        image = _opened_header(data, fmt)
+        image = _opened_header(data, fmt, max_pixels=limit)
         width, height = image.size
-        try:
-            image.load()
-            # In place: no second full-size copy when the photo is not rotated.
-            ImageOps.exif_transpose(image, in_place=True)
-            rgb = _flatten_to_rgb(image)
-        except Image.DecompressionBombError:
-            raise DomainError(
-                _too_many_pixels_message(width, height), code=ImageCode.TOO_MANY_PIXELS
-            ) from None
-        except (OSError, SyntaxError, ValueError, struct.error, EOFError):
-            raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
+        with decode_slot(width * height):
+            try:
+                _reduce_on_decode(image, max_side)
+                image.load()
+                # Smaller first, then every copy (flattening) is small; the orientation
+                # is fixed in place (no second full-size copy when it is not rotated).
+                shrunk = _shrink(image, max_side)
+                ImageOps.exif_transpose(shrunk, in_place=True)
+                rgb = _flatten_to_rgb(shrunk)
+                del image, shrunk
+            except Image.DecompressionBombError:
+                raise DomainError(
+                    _too_many_pixels_message(width, height, limit), code=ImageCode.TOO_MANY_PIXELS
+                ) from None
+            except (OSError, SyntaxError, ValueError, struct.error, EOFError):
+                raise DomainError(MSG_CORRUPT, code=ImageCode.CORRUPT) from None
 
-    rgb.load()
-    jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY, optimize=False)
-    thumbnail_bytes = _encode_jpeg(_thumbnail_of(rgb), THUMBNAIL_QUALITY) if thumbnail else b""
+            rgb.load()
+            jpeg_bytes = _encode_jpeg(rgb, JPEG_QUALITY, optimize=False)
+            thumbnail_bytes = (
+                _encode_jpeg(_thumbnail_of(rgb), THUMBNAIL_QUALITY) if thumbnail else b""
+            )
     return ProcessedImage(
         image=rgb,
         jpeg_bytes=jpeg_bytes,
@@ -322,8 +403,10 @@ def process_image_upload(upload: Any, *, thumbnail: bool = True) -> ProcessedIma
     )
 
 
-def _too_many_pixels_message(width: int | None, height: int | None) -> str:
-    limit_mp = settings.MAX_IMAGE_PIXELS // 1_000_000
+def _too_many_pixels_message(
+    width: int | None, height: int | None, limit: int | None = None
+) -> str:
+    limit_mp = (limit or settings.MAX_IMAGE_PIXELS) // 1_000_000
     if width is None or height is None:
         return f"The image has more than {limit_mp} megapixels, which is the limit."
     return MSG_TOO_MANY_PIXELS.format(width=width, height=height, limit_mp=limit_mp)

@@ -336,6 +336,16 @@ MAX_BATCH_BODY_BYTES = env_int("MAX_BATCH_BODY_BYTES", 120 * 1024 * 1024)
 MAX_IMAGE_PIXELS = 40_000_000
 # Rows per page of every list (modelsnapper.paging; at most 50). `make bench` lowers it.
 LIST_PAGE_SIZE = 50
+# Decode memory (modelsnapper.images): likeness photos and the verify page need no more
+# than a good phone photo; stored images are reduced to this long side; one process
+# decodes at most this many pixels at a time and a decode waits at most this long.
+LIKENESS_MAX_IMAGE_PIXELS = env_int("LIKENESS_MAX_IMAGE_PIXELS", 24_000_000)
+VERIFY_MAX_IMAGE_PIXELS = env_int("VERIFY_MAX_IMAGE_PIXELS", 24_000_000)
+MAX_STORED_IMAGE_SIDE = 4096
+DECODE_PIXEL_BUDGET = env_int("DECODE_PIXEL_BUDGET", 48_000_000)
+DECODE_WAIT_SECONDS = env_int("DECODE_WAIT_SECONDS", 20)
+# Upload POSTs per user per minute (upload views: New photos, likeness, verify, ...).
+UPLOADS_PER_MINUTE = env_int("UPLOADS_PER_MINUTE", 20)
 
 # --- accounts (django-allauth) ----------------------------------------------------
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -43,6 +43,16 @@ class PrivateFileMissing(FileNotFoundError):
     """No stored file has this key (or the key is malformed, so none can)."""
 
 
+class StorageUnavailable(Exception):
+    """The storage backend refused or failed a write (disk full, S3 down, ...)."""
+
+
+MSG_STORAGE_DOWN = (
+    "Your photos could not be stored right now, so nothing was saved and nothing was "
+    "charged. Please try again in a few minutes."
+)
+
+
 def _check_key(key: str) -> str:
     if (
         not key
@@ -83,7 +93,25 @@ def save_private(*, prefix: str, content: bytes, extension: str = "jpg") -> str:
     # S3: the content type travels as object metadata so presigned GETs serve it.
     # Read by django-storages (getattr) as the object's Content-Type.
     setattr(file, "content_type", content_type_for(name))  # noqa: B010
-    return default_storage.save(name, file)
+    try:
+        return default_storage.save(name, file)
+    except Exception as exc:  # any backend failure (OSError, botocore): one error type
+        raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def save_private_all(*, prefix: str, contents: list[bytes], extension: str = "jpg") -> list[str]:
+    """Store every file or none: when one write fails, those already written are
+    deleted again (no file without a row pointing at it) and StorageUnavailable is raised."""
+    keys: list[str] = []
+    try:
+        for content in contents:
+            keys.append(save_private(prefix=prefix, content=content, extension=extension))
+    except StorageUnavailable:
+        for key in keys:
+            with contextlib.suppress(Exception):
+                delete_private(key)
+        raise
+    return keys
 
 
 def variant_key(key: str, variant: str) -> str:
@@ -102,7 +130,10 @@ def save_private_variant(*, key: str, variant: str, content: bytes) -> str:
     file = ContentFile(content, name=name)
     # Read by django-storages (getattr) as the object's Content-Type.
     setattr(file, "content_type", content_type_for(name))  # noqa: B010
-    saved = default_storage.save(name, file)
+    try:
+        saved = default_storage.save(name, file)
+    except Exception as exc:
+        raise StorageUnavailable(f"{type(exc).__name__}: {exc}") from exc
     if saved != name:
         # Only possible if the derived name already existed: keep one file per key.
         default_storage.delete(saved)

@@ -205,7 +205,10 @@ def test_check_ledgers_fails_naming_the_account_that_does_not_match(alice, busin
 
 
 def _crash_after_ledger_insert(business, *, key: str, delta: int, balance_moved: bool):
-    """What a crash between the two writes of a movement leaves behind."""
+    """What a crash between the two writes of a movement leaves behind: the pending row,
+    and (if the balance moved) the single-document update, which records the key too."""
+    from modelsnapper.counters import add_and_read
+
     CreditLedgerEntry.objects.create(
         business=business,
         delta=delta,
@@ -213,9 +216,16 @@ def _crash_after_ledger_insert(business, *, key: str, delta: int, balance_moved:
         key=key,
         state="pending",
         created_at=timezone.now() - timedelta(minutes=5),
+        key_tracked=True,
     )
     if balance_moved:
-        BusinessProfile.objects.filter(pk=business.pk).update(ai_credits=_fresh(business) + delta)
+        add_and_read(
+            BusinessProfile,
+            match={"pk": business.pk},
+            field="ai_credits",
+            delta=delta,
+            record=("recent_ledger_keys", key),
+        )
 
 
 def test_a_crash_after_the_balance_moved_is_detected_and_repaired(alice, capsys):
@@ -255,7 +265,7 @@ def test_ledger_repair_removes_an_unapplied_pending_row(alice):
 
     decisions = services.ledger_repair(business=alice)
 
-    assert decisions == ["spend:gen_1: balance never moved → removed"]
+    assert decisions == ["spend:gen_1: key absent from the balance → removed (never moved)"]
     services.credits_spend(business=alice, amount=1, key="spend:gen_1")
     assert _fresh(alice) == 4
     call_command("check_ledgers", recheck_delay=0)

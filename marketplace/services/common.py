@@ -157,6 +157,7 @@ class MarketplaceCode(StrEnum):
     RELEASE = "release"
     ROLE = "role"
     SELF = "self"
+    STORAGE = "storage"
     TOO_MANY = "too_many"
 
 

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
@@ -34,6 +35,11 @@ from modelsnapper.errors import DomainError
 from modelsnapper.images import ProcessedImage, process_image_upload
 
 # --- reference photos ----------------------------------------------------------------------
+
+ERR_LIKENESS_STORAGE = (
+    "Your photo could not be stored right now, so nothing changed. Please try again in a few "
+    "minutes."
+)
 
 
 def _key_for_photo(profile: ModelProfile, photo_id: str) -> str | None:
@@ -74,13 +80,19 @@ def _check_likeness(
 def _store_photo(
     *, actor: User, upload: Any, profile: ModelProfile, replacing: str | None = None
 ) -> str:
-    processed = process_image_upload(upload)
+    # A face and body, not a poster: the lower cap bounds each decode's memory.
+    processed = process_image_upload(upload, max_pixels=settings.LIKENESS_MAX_IMAGE_PIXELS)
     _check_likeness(processed, profile=profile, replacing=replacing)
-    key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
+    try:
+        key = storage.save_private(prefix=f"likeness/{actor.pk}", content=processed.jpeg_bytes)
+    except storage.StorageUnavailable:
+        raise DomainError(ERR_LIKENESS_STORAGE, code=MarketplaceCode.STORAGE) from None
     try:
         storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
-    except Exception:
+    except Exception as exc:
         storage.delete_private(key)
+        if isinstance(exc, storage.StorageUnavailable):
+            raise DomainError(ERR_LIKENESS_STORAGE, code=MarketplaceCode.STORAGE) from None
         raise
     return key
 

@@ -314,7 +314,14 @@ def test_credits_spend_sends_one_conditional_update_and_a_ledger_row(wire):
     entry = credits_spend(business=business, amount=1, key="spend:g1")
     # Guard, decrement and the balance it leaves: one findOneAndUpdate.
     assert wire.sent("business_profiles", "find_one_and_update") == [
-        ({"_id": ObjectId(OID), "aiCredits": {"$gte": 1}}, {"$inc": {"aiCredits": -1}})
+        (
+            {"_id": ObjectId(OID), "aiCredits": {"$gte": 1}},
+            {
+                "$inc": {"aiCredits": -1},
+                # The movement's key, in the same write: the proof for check_ledgers --repair.
+                "$push": {"recentLedgerKeys": {"$each": ["spend:g1"], "$slice": -64}},
+            },
+        )
     ]
     assert wire.sent("business_profiles", "update_many") == []
     (ledger_row,) = [doc for docs in wire.sent("credit_ledger", "insert_many") for doc in docs]

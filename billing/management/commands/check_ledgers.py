@@ -65,7 +65,10 @@ class Command(BaseCommand):
         for business in self._in_doubt():
             try:
                 for line in services.ledger_repair(business=business):
-                    self.stdout.write(f"repaired {business.user.email}: {line}")
+                    if "left for an admin" in line:
+                        self.stderr.write(f"NOT REPAIRED {business.user.email}: {line}")
+                    else:
+                        self.stdout.write(f"repaired {business.user.email}: {line}")
             except DomainError as error:
                 self.stderr.write(f"{business.user.email}: {error.message}")
 
