@@ -12,7 +12,8 @@ from django.urls import reverse
 from accounts.models import BusinessProfile, ModelProfile
 from generations.models import Generation, GenerationBatch
 from generations.services import Wearer, generation_create
-from generations.tests.conftest import credits_of, grant_credits, person_jpeg, photo_upload
+from generations.tests.conftest import credits_of, grant_credits, photo_upload
+from marketplace.avatar_art import portrait_jpeg_bytes
 from marketplace.selectors import photo_id_for
 from marketplace.services import reference_photo_add, reference_photo_replace
 from modelsnapper.errors import DomainError
@@ -109,7 +110,7 @@ def test_a_likeness_upload_on_failing_storage_keeps_nothing(
     before = set(_files(settings.MEDIA_ROOT))
     failing_storage(allowed=allowed)
     with pytest.raises(DomainError) as refused:
-        reference_photo_add(actor=model_mia, upload=person_jpeg())
+        reference_photo_add(actor=model_mia, upload=portrait_jpeg_bytes(0))
     assert "could not be stored" in refused.value.message
     assert set(_files(settings.MEDIA_ROOT)) == before
     assert ModelProfile.objects.get(user=model_mia).reference_images == []
@@ -118,10 +119,12 @@ def test_a_likeness_upload_on_failing_storage_keeps_nothing(
 def test_a_likeness_replace_on_failing_storage_keeps_the_old_photo(
     settings, failing_storage, model_mia
 ):
-    key = reference_photo_add(actor=model_mia, upload=person_jpeg())
+    key = reference_photo_add(actor=model_mia, upload=portrait_jpeg_bytes(0))
     before = set(_files(settings.MEDIA_ROOT))
     failing_storage(allowed=0)
     with pytest.raises(DomainError):
-        reference_photo_replace(actor=model_mia, photo_id=photo_id_for(key), upload=person_jpeg())
+        reference_photo_replace(
+            actor=model_mia, photo_id=photo_id_for(key), upload=portrait_jpeg_bytes(1)
+        )
     assert ModelProfile.objects.get(user=model_mia).reference_images == [key]
     assert set(_files(settings.MEDIA_ROOT)) == before
