@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from typing import Any
+
+from django.db.models import QuerySet
 
 from accounts.models import ModelProfile, Role, User
 from accounts.selectors import business_profile_for
@@ -28,23 +30,26 @@ def model_dashboard(*, user: User) -> dict[str, object]:
     profile = ModelProfile.objects.only(
         "id", "user_id", "name", "royalty_balance", "reference_images"
     ).get(user_id=user.pk)
-    # One grouped query for both counts (the (modelId, status) index).
-    by_status = dict(
-        ConsentRequest.objects.filter(
-            model_id=user.pk, status__in=[ConsentStatus.PENDING, ConsentStatus.APPROVED]
-        )
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("status", "n")
-    )
+    requests = ConsentRequest.objects.filter(model_id=user.pk)
+    pending = _capped_count(requests.filter(status=ConsentStatus.PENDING))
+    approved = _capped_count(requests.filter(status=ConsentStatus.APPROVED))
     return {
         "profile": profile,
         "reference_count": len(profile.reference_images),
-        "pending_requests": by_status.get(ConsentStatus.PENDING, 0),
-        "approved_count": by_status.get(ConsentStatus.APPROVED, 0),
+        "pending_requests": pending,
+        "approved_count": approved,
+        "count_cap": COUNT_CAP,
         "use_count": Generation.objects.filter(model_id=user.pk).count(),
     }
+
+
+# A dashboard says "100+" past this: counting stops there, whatever the inbox holds.
+COUNT_CAP = 100
+
+
+def _capped_count(queryset: QuerySet[Any]) -> int:
+    """At most COUNT_CAP (COUNT over a LIMITed subquery: constant cost)."""
+    return int(queryset.order_by()[:COUNT_CAP].count())
 
 
 def admin_dashboard() -> dict[str, object]:

@@ -91,6 +91,8 @@ class ConsentRequest(models.Model):
             models.Index(
                 fields=["model", "status", "-requested_at"], name="consent_model_status_time"
             ),
+            # The inbox's past section (status IN rejected/revoked/expired) walks this.
+            models.Index(fields=["model", "-requested_at"], name="consent_model_time"),
         ]
 
     def __str__(self) -> str:

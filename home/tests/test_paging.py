@@ -216,3 +216,19 @@ def test_no_list_page_reads_an_approvals_array(sizes, name, persona):
     selected = [q["sql"].split(" FROM ")[0] for q in queries.captured_queries]
     offending = [sql for sql in selected if any(column in sql for column in ARRAY_COLUMNS)]
     assert offending == [], offending
+
+
+def test_the_model_dashboard_counts_requests_up_to_a_cap(sizes):
+    from home import selectors
+
+    small, large = sizes
+    assert selectors.model_dashboard(user=small.model)["pending_requests"] == SMALL
+    cap = selectors.COUNT_CAP
+    selectors.COUNT_CAP = 20
+    try:
+        context = selectors.model_dashboard(user=large.model)
+    finally:
+        selectors.COUNT_CAP = cap
+    assert context["pending_requests"] == 20
+    response, _ = _get(small.model, reverse("home:dashboard"))
+    assert f">{SMALL}</span>" in response.content.decode()

@@ -44,6 +44,7 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
     "consent_requests": [
         ix(("businessId", 1), ("requestedAt", -1)),  # business consents, newest first
         ix(("modelId", 1), ("status", 1), ("requestedAt", -1)),  # inbox sections
+        ix(("modelId", 1), ("requestedAt", -1)),  # inbox past section
         ix(("businessId", 1)),  # ForeignKey
         ix(("modelId", 1)),  # ForeignKey
         ix(("requestedAt", 1)),
