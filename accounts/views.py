@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -10,12 +10,6 @@ from accounts.forms import OnboardingForm
 from accounts.models import Role
 from accounts.permissions import AuthenticatedRequest, role_required
 from modelsnapper.errors import DomainError, add_to_form
-
-
-def landing(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("home:dashboard")
-    return render(request, "accounts/landing.html")
 
 
 @role_required(Role.BUSINESS, Role.MODEL, profile_required=False)

@@ -55,7 +55,7 @@ EVERYONE_SIGNED_IN = {"alice": 200, "bob": 200, "mia": 200, "noah": 200, "ada": 
 
 EXPECTED: dict[str, Expect] = {
     "healthz": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
-    "accounts:landing": Expect(
+    "home:landing": Expect(
         anonymous=200,
         alice=ONBOARD_OR_HOME,
         bob=ONBOARD_OR_HOME,
@@ -66,6 +66,15 @@ EXPECTED: dict[str, Expect] = {
     # Everyone here already has a profile: onboarding sends them on to the dashboard.
     "accounts:onboarding": Expect(**business(ONBOARD_OR_HOME), **model(ONBOARD_OR_HOME), ada=404),
     "home:dashboard": Expect(**EVERYONE_SIGNED_IN),
+    # Public pages: anyone, signed in or not.
+    "home:pricing": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "home:terms": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "home:privacy": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "home:contact": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    # Only the seed's fixed examples; none exist in this world.
+    "home:example-image": Expect(
+        kwargs=("slug",), anonymous=404, alice=404, bob=404, mia=404, noah=404, ada=404
+    ),
     # --- a model's own likeness ---------------------------------------------------------
     "marketplace:likeness": Expect(**model()),
     "marketplace:likeness-limits": Expect(**model(405)),
@@ -137,7 +146,7 @@ EXPECTED: dict[str, Expect] = {
         ada=405,
         post_by_outsiders=(*NOAH_POSTS, ("business_bob", 404), ("anonymous", LOGIN)),
     ),
-    "generations:verify": Expect(**business(), **model(), ada=200),
+    "generations:verify": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
 }
 
 
@@ -201,6 +210,7 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada):
         "invoice_id": invoice.pk,
         "batch_id": batch.pk,
         "generation_id": generation.pk,
+        "slug": "red-tee",
     }
 
 

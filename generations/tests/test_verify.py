@@ -88,11 +88,20 @@ def test_the_url_name_resolves():
     assert reverse("generations:verify") == URL
 
 
-def test_anonymous_is_sent_to_login(client, signed_image):
-    assert client.get(URL).status_code == 302
+def test_anyone_without_an_account_may_check_an_image_but_sees_no_consent_details(
+    client, mia_generation, signed_image
+):
+    assert client.get(URL).status_code == 200
     response = upload(client, signed_image)
-    assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/")
+    assert response.status_code == 200
+    assert response.context["report"].is_modelsnapper
+    assert response.context["report"].intact
+    assert response.context["match"] is None
+    page = response.content.decode()
+    assert "intact ModelSnapper Content Credential" in page
+    assert str(mia_generation.pk) not in page
+    assert str(mia_generation.consent_request_id) not in page
+    assert "Alice Boutique" not in page and "Mia" not in page
 
 
 @pytest.mark.parametrize("persona", ["business_alice", "model_mia", "model_noah", "admin_ada"])

@@ -151,4 +151,9 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
         ix(("generationId", 1)),
         ix(("modelId", 1), ("createdAt", -1)),
     ],
+    # --- home: the operator-edited public pages -----------------------------------------
+    "site_pages": [
+        ix(("slug", 1), unique=True, partial=_unique_on(slug="string")),
+        ix(("updatedBy", 1)),  # ForeignKey to users
+    ],
 }
