@@ -269,7 +269,7 @@ def request_for_model(*, model_user: User, consent_request_id: str) -> ConsentRe
 def audit_trail_for_model(*, model_user: User, limit: int = 500) -> list[ConsentEvent]:
     return list(
         ConsentEvent.objects.filter(model_id=model_user.pk)
-        .select_related("business", "business__business_profile")
+        .select_related("business", "business__business_profile", "model__model_profile")
         .order_by("-created_at", "-sequence")[:limit]
     )
 
@@ -385,7 +385,7 @@ def audit_trail_for_pair(*, business_user: User, model_user_id: str) -> list[Con
     """A business sees only its own pair's consent events (no photo or release details)."""
     return list(
         ConsentEvent.objects.filter(business_id=business_user.pk, model_id=model_user_id)
-        .select_related("business", "business__business_profile")
+        .select_related("business", "business__business_profile", "model__model_profile")
         .order_by("-created_at", "-sequence")
     )
 

@@ -19,6 +19,7 @@ from accounts.permissions import (
     role_required,
 )
 from marketplace import rules, selectors, services
+from marketplace.event_text import describe_events
 from marketplace.forms import (
     ConsentDecisionForm,
     ConsentRequestForm,
@@ -339,7 +340,11 @@ def consent_revoke(request: AuthenticatedRequest, request_id: str) -> HttpRespon
 @require_GET
 def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     events = selectors.audit_trail_for_model(model_user=request.user)
-    return render(request, "marketplace/audit_trail.html", {"events": events})
+    return render(
+        request,
+        "marketplace/audit_trail.html",
+        {"events": describe_events(events, viewer=request.user)},
+    )
 
 
 # --- business: directory and consents ----------------------------------------------------------
@@ -427,5 +432,9 @@ def business_consent_detail(request: AuthenticatedRequest, request_id: str) -> H
     return render(
         request,
         "marketplace/business_consent_detail.html",
-        {"consent": consent, "events": events, "grant": grant},
+        {
+            "consent": consent,
+            "events": describe_events(events, viewer=request.user),
+            "grant": grant,
+        },
     )

@@ -93,7 +93,7 @@ def test_pricing_is_public_and_lists_only_active_packages(client):
     response = client.get("/pricing/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Growth Tier" in page and "99.00 USD" in page and "250 photos" in page
+    assert "GROWTH TIER" in page and "99.00 USD" in page and "250 photos" in page
     assert "real models who approve you" in page
     assert "Retired" not in page and "RETIRED" not in page
 
