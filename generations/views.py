@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -23,6 +24,7 @@ from accounts.selectors import business_profile_for
 from generations import selectors, services
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
 from generations.models import GenerationStatus
+from generations.services import GenerationCode
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
@@ -35,14 +37,29 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Refusals about the wearer are shown beside the picker, the rest at the top of the form.
+WEARER_CODES = {
+    GenerationCode.WEARER,
+    GenerationCode.NO_CONSENT,
+    GenerationCode.NO_HUMAN_ACCESS,
+    GenerationCode.AVATAR_INACTIVE,
+}
+
+
+def _picker_page(request: AuthenticatedRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 @upload_view(SizeLimitedUploadHandler)
 @require_http_methods(["GET", "POST"])
 @business_required
 def new(request: AuthenticatedRequest) -> HttpResponse:
     business = business_profile_for(request.user)
-    wearers = selectors.wearer_options_for(business=business)
     if request.method == "POST":
-        form = NewGenerationForm(request.POST, request.FILES, wearers=wearers)
+        form = NewGenerationForm(request.POST, request.FILES)
         if getattr(request, "upload_too_large", False):
             form.add_error("photos", too_large_message())
         elif form.is_valid():
@@ -56,7 +73,7 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user,
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form.add_error("wearer" if exc.code in WEARER_CODES else None, exc.message)
             else:
                 return redirect("generations:batch", batch_id=batch.pk)
         # A refused batch gets a fresh token, so correcting the form is a new batch.
@@ -64,15 +81,21 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
         data["batch_token"] = _new_token()
         form.data = data
     else:
-        form = NewGenerationForm(initial={"batch_token": _new_token()}, wearers=wearers)
+        form = NewGenerationForm(initial={"batch_token": _new_token()})
+    picker = selectors.wearer_picker(
+        business=business, query=request.GET.get("q", ""), page=_picker_page(request)
+    )
+    chosen_token = form.data.get("wearer", "") if form.is_bound else request.GET.get("wearer", "")
     return render(
         request,
         "generations/new.html",
         {
             "form": form,
             "business": business,
-            "wearers": wearers,
+            "picker": picker,
+            "chosen": selectors.wearer_chosen(business=business, token=chosen_token),
             "human_access": business.includes_human_models,
+            "engine_label": selectors.engine_label(settings.GENERATION_ENGINE),
         },
     )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import BusinessProfile, ModelProfile, Role, User
 from marketplace import rules
 from marketplace.models import (
+    AIAvatar,
     ConsentEvent,
     ConsentRequest,
     ConsentStatus,
@@ -157,6 +158,69 @@ def approved_models_for_business(*, business_user: User) -> list[ApprovedModel]:
             )
         )
     return sorted(result, key=lambda m: m.name.lower())
+
+
+def approved_models_page(
+    *,
+    business_user: User,
+    approved_profile_ids: list[str],
+    query: str = "",
+    offset: int = 0,
+    limit: int = 12,
+    model_user_id: str | None = None,
+) -> tuple[list[ApprovedModel], int]:
+    """One page of the models this business holds consent from, by name (the picker).
+
+    Starts from the business's own whitelist (``approvedModels``: model_profiles ids),
+    or one model of it (``model_user_id``), filters and pages in
+    the database, then reads the consent rows of that page only: constant work per page
+    whether the business holds ten consents or ten thousand. Returns the page and how
+    many models match. A model whose consent ended a moment ago (expiry not yet swept)
+    is left off its page.
+    """
+    if not approved_profile_ids:
+        return [], 0
+    profiles = ModelProfile.objects.filter(pk__in=list(approved_profile_ids), consent_signed=True)
+    if model_user_id is not None:
+        profiles = profiles.filter(user_id=model_user_id)
+    if query:
+        profiles = profiles.filter(name__icontains=query)
+    total = profiles.count()
+    page = list(profiles.order_by("name", "user_id")[offset : offset + limit])
+    now = timezone.now()
+    requests = {
+        r.model_id: r
+        for r in ConsentRequest.objects.filter(
+            business_id=business_user.pk,
+            model_id__in=[p.user_id for p in page],
+            status=ConsentStatus.APPROVED,
+        ).filter(Q(expires_at=None) | Q(expires_at__gt=now))
+    }
+    result = []
+    for profile in page:
+        request = requests.get(profile.user_id)
+        if request is None or business_user.pk not in profile.approved_businesses:
+            continue
+        keys = profile.reference_images
+        result.append(
+            ApprovedModel(
+                model_user_id=profile.user_id,
+                name=profile.name,
+                thumbnail_url=reference_thumb_url(profile.user_id, keys[0]) if keys else None,
+                allowed_categories=list(request.allowed_categories),
+                expires_at=request.expires_at,
+                consent_request_id=request.pk,
+            )
+        )
+    return result, total
+
+
+def avatar_for_viewer(*, viewer: User, avatar_id: str) -> AIAvatar | None:
+    """Businesses see the avatars on offer; admins every avatar (to review them)."""
+    avatars = AIAvatar.objects.filter(pk=avatar_id)
+    if viewer.role != Role.ADMIN and not viewer.is_superuser:
+        avatars = avatars.filter(is_active=True)
+    return avatars.first()
 
 
 # --- model side ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
         views.reference_thumb,
         name="reference-thumb",
     ),
+    path("avatars/<str:avatar_id>/image/", views.avatar_image, name="avatar-image"),
     path("release/", views.release, name="release"),
     path("release/withdraw/", views.release_withdraw, name="release-withdraw"),
     path("inbox/", views.consent_inbox, name="consent-inbox"),

@@ -168,6 +168,16 @@ def reference_thumb(
     return private_file_response(variant_key(key, "thumb"))
 
 
+@role_required(Role.BUSINESS, Role.ADMIN)
+@require_GET
+def avatar_image(request: AuthenticatedRequest, avatar_id: str) -> HttpResponseBase:
+    """A stock avatar's picture: for businesses choosing a wearer, and admins."""
+    avatar = selectors.avatar_for_viewer(viewer=request.user, avatar_id=avatar_id)
+    if avatar is None or not avatar.s3_url:
+        raise Http404("No such avatar.")
+    return private_file_response(avatar.s3_url)
+
+
 @model_required
 @require_GET
 def reference_full(request: AuthenticatedRequest, photo_id: str) -> HttpResponseBase:

@@ -89,6 +89,8 @@ EXPECTED: dict[str, Expect] = {
     "marketplace:reference-thumb": Expect(
         kwargs=("model_user_id", "photo_id"), **business(200), **model(200, noah=404)
     ),
+    # Stock avatars: for businesses choosing a wearer and admins; a model never.
+    "marketplace:avatar-image": Expect(kwargs=("avatar_id",), **business(200), ada=200),
     "marketplace:release": Expect(**model()),
     "marketplace:release-withdraw": Expect(**model(405)),
     "marketplace:consent-inbox": Expect(**model()),
@@ -189,6 +191,12 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada):
         make_listed(model_user)
     request = approve(business_alice, model_mia)
     grant_credits(business_alice, 1)
+    from marketplace.models import AIAvatar
+    from modelsnapper.storage import save_private
+
+    avatar = AIAvatar.objects.create(
+        name="World avatar", s3_url=save_private(prefix="avatars", content=b"x"), is_active=True
+    )
     batch = generation_create(
         business=BusinessProfile.objects.select_related("package").get(user_id=business_alice.pk),
         wearer=Wearer("model", model_mia.pk),
@@ -211,6 +219,7 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada):
         "batch_id": batch.pk,
         "generation_id": generation.pk,
         "slug": "red-tee",
+        "avatar_id": avatar.pk,
     }
 
 
