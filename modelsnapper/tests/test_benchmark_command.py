@@ -17,11 +17,13 @@ def test_benchmark_runs_every_measurement_in_a_throwaway_database(tmp_path):
         "consent lookup",
         "credits_spend",
         "offline engine",
+        "new photos picker",
+        "picker search",
     ):
         assert name in result.stdout
     # Query counts of the pages do not grow with the data.
     for line in result.stdout.splitlines():
-        if line.startswith(("history page", "royalties page", "consent lookup")):
+        if line.startswith(("history page", "royalties page", "consent lookup", "new photos")):
             small, large = line.split()[-1].split("/")
             assert small == large, line
     assert not database.exists()

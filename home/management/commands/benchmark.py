@@ -56,6 +56,7 @@ class Command(BaseCommand):
             rows = [
                 *self._history_page(repeat),
                 *self._royalty_page(repeat),
+                *self._wearer_picker(repeat),
                 self._consent_lookup(repeat),
                 self._credit_spend(repeat),
                 self._offline_engine(max(3, repeat // 5)),
@@ -136,6 +137,68 @@ class Command(BaseCommand):
         small, small_q = self._page(small_model, "/generations/royalties/", repeat)
         large, large_q = self._page(large_model, "/generations/royalties/", repeat)
         return [(f"royalties page, {SMALL} vs {LARGE} uses", small, large, f"{small_q}/{large_q}")]
+
+    def _approving_models(self, business, count: int, tag: str) -> None:
+        """``count`` models who approved ``business``, written in bulk to the rows the
+        consent services keep (request APPROVED, both whitelists, release signed)."""
+        from accounts.models import BusinessProfile, ModelProfile, Role, User
+        from marketplace.models import ConsentRequest, ConsentStatus
+
+        users = User.objects.bulk_create(
+            User(email=f"{tag}-{i}@bench.test", role=Role.MODEL) for i in range(count)
+        )
+        profiles = ModelProfile.objects.bulk_create(
+            ModelProfile(
+                user=user,
+                name=f"Model {i:05d}",
+                consent_signed=True,
+                approved_businesses=[business.pk],
+                reference_images=[f"likeness/bench/{i:032x}.jpg"],
+            )
+            for i, user in enumerate(users)
+        )
+        ConsentRequest.objects.bulk_create(
+            ConsentRequest(
+                business=business,
+                model=user,
+                status=ConsentStatus.APPROVED,
+                allowed_categories=["top"],
+            )
+            for user in users
+        )
+        BusinessProfile.objects.filter(user_id=business.pk).update(
+            approved_models=[profile.pk for profile in profiles]
+        )
+
+    def _wearer_picker(self, repeat: int):
+        from accounts.models import BusinessProfile
+        from billing.models import Package
+
+        package = Package.objects.create(
+            stripe_price_id="price_bench_picker",
+            name="Bench",
+            ai_credits_granted=1,
+            human_model_access=True,
+        )
+        small_user = self._business("picker-small@bench.test")
+        large_user = self._business("picker-large@bench.test")
+        BusinessProfile.objects.filter(user_id__in=[small_user.pk, large_user.pk]).update(
+            package=package
+        )
+        self._approving_models(small_user, SMALL, "picker-small")
+        self._approving_models(large_user, LARGE, "picker-large")
+        small, small_q = self._page(small_user, "/generations/new/", repeat)
+        large, large_q = self._page(large_user, "/generations/new/", repeat)
+        searched, searched_q = self._page(large_user, "/generations/new/?q=01234", repeat)
+        return [
+            (
+                f"new photos picker, {SMALL} vs {LARGE} approving models",
+                small,
+                large,
+                f"{small_q}/{large_q}",
+            ),
+            (f"picker search by name, {LARGE} models", small, searched, f"{small_q}/{searched_q}"),
+        ]
 
     def _consent_lookup(self, repeat: int):
         from accounts.models import ModelProfile, Role, User
