@@ -27,7 +27,9 @@ class RoleSocialSignupForm(SocialSignupForm):
     )
 
 
-class OnboardingForm(forms.Form):
+class NameForm(forms.Form):
+    """The business or display name (onboarding, then the settings page)."""
+
     name = forms.CharField(max_length=MAX_NAME_LENGTH, strip=True)
 
     def __init__(self, *args, role: str, **kwargs) -> None:
@@ -38,3 +40,7 @@ class OnboardingForm(forms.Form):
         else:
             self.fields["name"].label = "Display name"
             self.fields["name"].help_text = "Shown to businesses in the model directory."
+
+
+# The onboarding step asks only for the name.
+OnboardingForm = NameForm

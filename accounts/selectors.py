@@ -20,3 +20,14 @@ def business_profile_for(user: User) -> BusinessProfile:
 
 def model_profile_for(user: User) -> ModelProfile:
     return ModelProfile.objects.get(user_id=user.pk)
+
+
+def profile_name(user: User) -> str:
+    """The business name or the model's display name ("" before onboarding)."""
+    if user.role == Role.BUSINESS:
+        found = BusinessProfile.objects.filter(user_id=user.pk).values_list(
+            "business_name", flat=True
+        )
+    else:
+        found = ModelProfile.objects.filter(user_id=user.pk).values_list("name", flat=True)
+    return found.first() or ""

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("onboarding/", views.onboarding, name="onboarding"),
+    path("settings/", views.settings_page, name="settings"),
 ]

@@ -66,6 +66,7 @@ EXPECTED: dict[str, Expect] = {
     # Everyone here already has a profile: onboarding sends them on to the dashboard.
     "accounts:onboarding": Expect(**business(ONBOARD_OR_HOME), **model(ONBOARD_OR_HOME), ada=404),
     "home:dashboard": Expect(**EVERYONE_SIGNED_IN),
+    "accounts:settings": Expect(**business(), **model()),
     # Public pages: anyone, signed in or not.
     "home:pricing": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
     "home:terms": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
