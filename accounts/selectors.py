@@ -25,9 +25,7 @@ def model_profile_for(user: User) -> ModelProfile:
 def profile_name(user: User) -> str:
     """The business name or the model's display name ("" before onboarding)."""
     if user.role == Role.BUSINESS:
-        found = BusinessProfile.objects.filter(user_id=user.pk).values_list(
-            "business_name", flat=True
-        )
-    else:
-        found = ModelProfile.objects.filter(user_id=user.pk).values_list("name", flat=True)
-    return found.first() or ""
+        business = BusinessProfile.objects.filter(user_id=user.pk)
+        return business.values_list("business_name", flat=True).first() or ""
+    model = ModelProfile.objects.filter(user_id=user.pk)
+    return model.values_list("name", flat=True).first() or ""

@@ -76,13 +76,13 @@ def profile_rename(*, user: User, name: str) -> str:
     """
     name = _clean_name(name)
     if user.role == Role.BUSINESS:
-        profiles = BusinessProfile.objects.filter(user_id=user.pk)
-        old = profiles.values_list("business_name", flat=True).first()
-        updated = profiles.update(business_name=name)
+        businesses = BusinessProfile.objects.filter(user_id=user.pk)
+        old = businesses.values_list("business_name", flat=True).first()
+        updated = businesses.update(business_name=name)
     elif user.role == Role.MODEL:
-        profiles = ModelProfile.objects.filter(user_id=user.pk)
-        old = profiles.values_list("name", flat=True).first()
-        updated = profiles.update(name=name)
+        models = ModelProfile.objects.filter(user_id=user.pk)
+        old = models.values_list("name", flat=True).first()
+        updated = models.update(name=name)
     else:
         raise DomainError(ERR_ROLE_NOT_ALLOWED, code=AccountsCode.ROLE)
     if not updated:
