@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 
+from billing.models import Package
 from billing.services import MAX_ADJUSTMENT
 
 
@@ -24,3 +25,16 @@ class AdjustCreditsForm(forms.Form):
         if delta == 0:
             raise forms.ValidationError("Enter a non-zero number of credits.")
         return delta
+
+
+class GrantPackageForm(forms.Form):
+    package = forms.ModelChoiceField(
+        queryset=Package.objects.order_by("price_amount", "name"),
+        empty_label=None,
+        help_text="Its credits are added once and its access applies, as after a purchase.",
+    )
+    reason = forms.CharField(
+        max_length=160, help_text="Why no payment (e.g. “partner pilot”): shown in the ledger."
+    )
+    # One grant per rendered form: a double-submitted form grants once.
+    nonce = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex)
