@@ -157,6 +157,11 @@ def wearer_chosen(*, business: BusinessProfile, token: str) -> WearerOption | No
     return None
 
 
+def generation_for_admin(*, generation_id: str) -> Generation | None:
+    """Admins review every generation (the view's role gate lets only them here)."""
+    return Generation.objects.filter(pk=generation_id).first()
+
+
 # --- business --------------------------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ urlpatterns: list = [
     path("<oid:generation_id>/image/", views.image, name="image"),
     path("<oid:generation_id>/thumbnail/", views.thumbnail, name="thumbnail"),
     path("<oid:generation_id>/report/", views.report, name="report"),
+    # Admins review what they release or take down: output, thumbnail, product photo.
+    path("<oid:generation_id>/review/<str:variant>/", views.admin_media, name="admin-media"),
     # Verify page (Content Credentials) URL patterns go below.
     path("verify/", verify_views.verify, name="verify"),
 ]

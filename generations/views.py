@@ -207,6 +207,29 @@ def thumbnail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse
     return private_file_response(generation.thumbnail_s3_url)
 
 
+ADMIN_MEDIA = {
+    "output": "output_s3_url",
+    "thumbnail": "thumbnail_s3_url",
+    "product": "product_image_key",
+}
+
+
+@require_GET
+@role_required(Role.ADMIN, profile_required=False)
+def admin_media(
+    request: AuthenticatedRequest, generation_id: str, variant: str
+) -> HttpResponseBase:
+    """Any generation's images, for admins only (reported ones included: that is the point)."""
+    field = ADMIN_MEDIA.get(variant)
+    generation = found_or_404(
+        selectors.generation_for_admin(generation_id=generation_id), "No such generation."
+    )
+    key = getattr(generation, field, "") if field else ""
+    if not key:
+        raise Http404("No image.")
+    return private_file_response(key)
+
+
 @require_POST
 @model_required
 def report(request: AuthenticatedRequest, generation_id: str) -> HttpResponse:

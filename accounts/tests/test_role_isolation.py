@@ -149,6 +149,8 @@ EXPECTED: dict[str, Expect] = {
         ada=405,
         post_by_outsiders=(*NOAH_POSTS, ("business_bob", 404), ("anonymous", LOGIN)),
     ),
+    # Admins review any generation's images; nobody else reaches them here.
+    "generations:admin-media": Expect(kwargs=("generation_id", "variant"), ada=200),
     "generations:verify": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
 }
 
@@ -221,6 +223,7 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada):
         "generation_id": generation.pk,
         "slug": "red-tee",
         "avatar_id": avatar.pk,
+        "variant": "output",
     }
 
 

@@ -198,6 +198,7 @@ def _own_paths(world, owner_id: str) -> list[str]:
         "package_id": world["checkout"].package_id,
         "slug": "red-tee",
         "avatar_id": "0" * 24,
+        "variant": "output",
     }
     paths = []
     for route in _walk(get_resolver().url_patterns):
