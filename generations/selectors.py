@@ -26,6 +26,7 @@ from generations.models import (
 from generations.provenance import CredentialReport, read_stored_credentials
 from marketplace.models import AIAvatar
 from marketplace.selectors import approved_models_page
+from modelsnapper.charts import bar_chart
 from modelsnapper.garments import garment_labels
 
 
@@ -274,23 +275,11 @@ def royalty_summary_for(*, user: User) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class ChartBar:
-    label: str
-    amount: Decimal
-    x: float
-    cx: float  # centre, for the labels
-    show_label: bool
-    y: float
-    width: float
-    height: float
-    label_y: float
-
-
 CENT = Decimal("0.01")
-CHART_WIDTH = 600
-CHART_HEIGHT = 180
-CHART_BOTTOM = 24  # room for labels
+
+
+def _dollars(value: Decimal) -> str:
+    return f"${value.quantize(CENT)}"
 
 
 def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any]:
@@ -308,42 +297,16 @@ def royalty_chart_for(*, user: User, today: date | None = None) -> dict[str, Any
         .order_by("day")
         .values_list("day", "amount")
     )
-    if not days:
-        return {"bars": [], "by": "month", "width": CHART_WIDTH, "height": CHART_HEIGHT}
     by_day = len({(day.year, day.month) for day, _ in days}) == 1
     buckets: OrderedDict[str, Decimal] = OrderedDict()
     for day, amount in days:
-        label = day.strftime("%d %b") if by_day else day.strftime("%b %Y")
+        label = f"{day.day} {day:%b}" if by_day else f"{day:%b %Y}"
         buckets[label] = (buckets.get(label, Decimal("0.00")) + Decimal(amount)).quantize(CENT)
-    peak = max(buckets.values()) or Decimal("1")
-    slot = CHART_WIDTH / len(buckets)
-    plot_height = CHART_HEIGHT - CHART_BOTTOM
-    bars = []
-    width = min(slot * 0.7, 56)
-    # At most ~12 axis labels, so a month of daily bars stays readable.
-    label_every = -(-len(buckets) // 12)
-    for index, (label, amount) in enumerate(buckets.items()):
-        height = float(amount / peak) * (plot_height - 18)
-        center = index * slot + slot / 2
-        bars.append(
-            ChartBar(
-                label=label,
-                amount=amount,
-                x=round(center - width / 2, 1),
-                cx=round(center, 1),
-                show_label=index % label_every == 0,
-                y=round(plot_height - height, 1),
-                width=round(width, 1),
-                height=round(height, 1),
-                label_y=round(max(plot_height - height - 4, 10), 1),
-            )
-        )
+    chart = bar_chart(list(buckets.items()), fmt=_dollars)
     return {
-        "bars": bars,
+        "chart": chart,
+        "bars": chart.bars if chart else [],
         "by": "day" if by_day else "month",
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "baseline": plot_height,
     }
 
 
