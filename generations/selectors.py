@@ -178,6 +178,15 @@ def batch_generations(*, batch: GenerationBatch) -> list[Generation]:
     )
 
 
+def batch_downloads(*, batch: GenerationBatch) -> list[Generation]:
+    """The batch's photos a business may download: made, and not under review."""
+    return list(
+        Generation.objects.filter(batch=batch, status=GenerationStatus.SUCCEEDED, is_frozen=False)
+        .exclude(output_s3_url="")
+        .order_by("created_at", "id")
+    )
+
+
 def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
     """What the progress page polls: counts, percent done, each job's state."""
 
@@ -194,6 +203,11 @@ def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
         "percent": round(100 * done / total) if total else 100,
         "finished": done == total,
         "counts": counts,
+        "downloadable": sum(
+            1
+            for g in generations
+            if g.status == GenerationStatus.SUCCEEDED and not g.is_frozen and g.output_s3_url
+        ),
         "items": [
             {
                 "id": str(g.pk),

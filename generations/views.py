@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import secrets
+import zipfile
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +27,7 @@ from generations import selectors, services
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
 from generations.models import GenerationStatus
 from generations.services import GenerationCode
+from modelsnapper import storage
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
@@ -122,6 +125,75 @@ def batch_status(request: AuthenticatedRequest, batch_id: str) -> JsonResponse:
     response = JsonResponse(selectors.batch_progress(batch=found))
     response["Cache-Control"] = "no-store"
     return response
+
+
+class _ZipSink:
+    """A write-only file for zipfile: what it receives is handed on in chunks, so the
+    archive streams without being held whole in memory or on disk."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.offset
+
+    def flush(self) -> None:
+        return None
+
+    def drain(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _zip_chunks(generations: list) -> Iterator[bytes]:
+    sink = _ZipSink()
+    # Stored, not deflated: the JPEGs are compressed already.
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
+        for index, generation in enumerate(generations, start=1):
+            try:
+                data = storage.read_private(generation.output_s3_url)
+            except storage.PrivateFileMissing:
+                continue
+            info = zipfile.ZipInfo(f"modelsnapper-{index:02d}.jpg", date_time=(2020, 1, 1, 0, 0, 0))
+            with archive.open(info, mode="w") as member:
+                member.write(data)
+            yield sink.drain()
+    yield sink.drain()
+
+
+@require_GET
+@business_required
+def batch_zip(request: AuthenticatedRequest, batch_id: str) -> HttpResponseBase:
+    """Every downloadable photo of the batch as one ZIP, streamed photo by photo."""
+    found = found_or_404(
+        selectors.batch_for(user=request.user, batch_id=batch_id), "No such batch."
+    )
+    generations = selectors.batch_downloads(batch=found)
+    if not generations:
+        raise Http404("No photo of this batch can be downloaded yet.")
+    response = StreamingHttpResponse(_zip_chunks(generations), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="modelsnapper-photos.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@business_required
+def product_image(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase:
+    """The product photo a generation was made from, for the business that uploaded it."""
+    generation = found_or_404(
+        selectors.generation_for_business(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
+    if not generation.product_image_key:
+        raise Http404("No image.")
+    return private_file_response(generation.product_image_key)
 
 
 @require_GET

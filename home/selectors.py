@@ -85,8 +85,9 @@ def admin_dashboard(*, today: date | None = None) -> dict[str, object]:
         "pending_consents": ConsentRequest.objects.filter(status=ConsentStatus.PENDING).count(),
         "credits_outstanding": BusinessProfile.objects.aggregate(total=Sum("ai_credits"))["total"]
         or 0,
-        "royalties_owed": ModelProfile.objects.aggregate(total=Sum("royalty_balance"))["total"]
-        or Decimal("0.00"),
+        "royalties_owed": Decimal(
+            ModelProfile.objects.aggregate(total=Sum("royalty_balance"))["total"] or 0
+        ).quantize(Decimal("0.01")),
         "per_day": _generations_per_day(today),
         "attention_days": ATTENTION_DAYS,
     }

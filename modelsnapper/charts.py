@@ -105,6 +105,8 @@ def bar_chart(
     slot = plot_width / len(items)
     width = min(slot * 0.7, 36)
     every = _label_every(len(items))
+    # Counted back from the newest bar, so the latest period is always labelled.
+    labelled = set(range(len(items) - 1, -1, -every))
     bars = []
     for index, (label, amount) in enumerate(items):
         height = float(Decimal(amount) / top) * plot_height
@@ -119,7 +121,7 @@ def bar_chart(
                 width=round(width, 1),
                 height=round(height, 1),
                 label_y=round(max(baseline - height - 4, TOP - 2), 1),
-                show_label=index % every == 0,
+                show_label=index in labelled,
                 title=f"{label}: {fmt(Decimal(amount))}",
             )
         )

@@ -129,6 +129,8 @@ EXPECTED: dict[str, Expect] = {
     "generations:new": Expect(**business()),
     "generations:batch": Expect(kwargs=("batch_id",), **business(200, bob=404)),
     "generations:batch-status": Expect(kwargs=("batch_id",), **business(200, bob=404)),
+    "generations:batch-zip": Expect(kwargs=("batch_id",), **business(200, bob=404)),
+    "generations:product": Expect(kwargs=("generation_id",), **business(200, bob=404)),
     "generations:history": Expect(**business()),
     "generations:royalties": Expect(**model()),
     "generations:royalties-csv": Expect(**model()),
