@@ -100,6 +100,8 @@ def _details(event: ConsentEvent, *, viewer_is_model: bool) -> list[str]:
         details.append(f"Accepts: {_categories(new['defaultCategories'])}")
     if event.event_type == ConsentEventType.RELEASE_SIGNED and new.get("version"):
         details.append(f"Release version {new['version']}")
+    if event.event_type == ConsentEventType.REJECTED and new.get("reason"):
+        details.append(f"Their reason: {new['reason']}")
     if event.event_type == ConsentEventType.PHOTO_REPORTED:
         reason = str(new.get("reason") or "")
         # The model's own words stay between the model and the admin reviewing them.

@@ -223,6 +223,34 @@ def avatar_for_viewer(*, viewer: User, avatar_id: str) -> AIAvatar | None:
     return avatars.first()
 
 
+@dataclass(frozen=True)
+class BusinessCard:
+    """What a model sees of a business before deciding: who, since when, how trusted."""
+
+    name: str
+    member_since: datetime
+    models_approving: int
+    earlier_requests: int
+
+
+def business_card_for(*, business_user_id: str, model_user_id: str) -> BusinessCard | None:
+    profile = (
+        BusinessProfile.objects.select_related("user").filter(user_id=business_user_id).first()
+    )
+    if profile is None:
+        return None
+    return BusinessCard(
+        name=profile.business_name,
+        member_since=profile.user.created_at,
+        models_approving=len(profile.approved_models),
+        earlier_requests=ConsentRequest.objects.filter(
+            business_id=business_user_id, model_id=model_user_id
+        )
+        .exclude(status=ConsentStatus.PENDING)
+        .count(),
+    )
+
+
 # --- model side ---------------------------------------------------------------------------------
 
 

@@ -306,7 +306,14 @@ def _decision(request: AuthenticatedRequest, request_id: str, *, limits_only: bo
     return render(
         request,
         "marketplace/consent_decide.html",
-        {"consent": consent, "form": form, "limits_only": limits_only},
+        {
+            "consent": consent,
+            "form": form,
+            "limits_only": limits_only,
+            "business": selectors.business_card_for(
+                business_user_id=consent.business_id, model_user_id=request.user.pk
+            ),
+        },
     )
 
 
@@ -326,7 +333,11 @@ def consent_limits(request: AuthenticatedRequest, request_id: str) -> HttpRespon
 @require_POST
 def consent_reject(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     try:
-        services.consent_reject(actor=request.user, consent_request_id=request_id)
+        services.consent_reject(
+            actor=request.user,
+            consent_request_id=request_id,
+            reason=request.POST.get("reason", ""),
+        )
     except DomainError as error:
         _fail(request, error)
     else:
