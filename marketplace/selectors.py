@@ -323,6 +323,16 @@ def release_state(*, model_user: User) -> ReleaseState:
     )
 
 
+def signed_release_copy(*, model_user: User) -> ReleaseSignature | None:
+    """The model's standing signature with the exact release text it signed."""
+    return (
+        ReleaseSignature.objects.select_related("release")
+        .filter(model_id=model_user.pk, withdrawn_at=None)
+        .order_by("-signed_at")
+        .first()
+    )
+
+
 def _with_business(qs: QuerySet[ConsentRequest]) -> QuerySet[ConsentRequest]:
     return qs.select_related("business", "business__business_profile")
 

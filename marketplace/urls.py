@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("avatars/<str:avatar_id>/image/", views.avatar_image, name="avatar-image"),
     path("release/", views.release, name="release"),
+    path("release/copy/", views.release_copy, name="release-copy"),
     path("release/withdraw/", views.release_withdraw, name="release-withdraw"),
     path("inbox/", views.consent_inbox, name="consent-inbox"),
     path("inbox/<str:request_id>/approve/", views.consent_approve, name="consent-approve"),

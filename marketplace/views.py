@@ -180,6 +180,21 @@ def avatar_image(request: AuthenticatedRequest, avatar_id: str) -> HttpResponseB
 
 @model_required
 @require_GET
+def release_copy(request: AuthenticatedRequest) -> HttpResponse:
+    """A copy of the release the model signed, to keep, download or print."""
+    signature = selectors.signed_release_copy(model_user=request.user)
+    if signature is None:
+        raise Http404("You have not signed a release.")
+    response = render(request, "marketplace/release_copy.html", {"signature": signature})
+    if request.GET.get("download"):
+        response["Content-Disposition"] = (
+            f'attachment; filename="modelsnapper-release-v{signature.release_version}.html"'
+        )
+    return response
+
+
+@model_required
+@require_GET
 def reference_full(request: AuthenticatedRequest, photo_id: str) -> HttpResponseBase:
     # Full-size likeness photos are shown to their owner only.
     key = selectors.reference_key_for(model_user_id=request.user.pk, photo_id=photo_id)

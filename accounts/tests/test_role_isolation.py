@@ -93,6 +93,8 @@ EXPECTED: dict[str, Expect] = {
     # Stock avatars: for businesses choosing a wearer and admins; a model never.
     "marketplace:avatar-image": Expect(kwargs=("avatar_id",), **business(200), ada=200),
     "marketplace:release": Expect(**model()),
+    # Noah signed a release too (make_listed): each model gets their own copy.
+    "marketplace:release-copy": Expect(**model()),
     "marketplace:release-withdraw": Expect(**model(405)),
     "marketplace:consent-inbox": Expect(**model()),
     "marketplace:consent-approve": Expect(

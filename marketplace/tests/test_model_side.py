@@ -77,3 +77,19 @@ def test_the_business_never_reads_the_models_report_text(alice, mia):
     as_model = describe_events([event], viewer=mia)[0]
     assert as_business.details == [BUSINESS_REASON_WITHHELD]
     assert as_model.details == ["Reason: This is my face on a stranger."]
+
+
+def test_a_model_keeps_a_copy_of_the_signed_release(client, mia):
+    client.force_login(mia)
+    assert "Your signed copy" in client.get(reverse("marketplace:release")).content.decode()
+    page = client.get(reverse("marketplace:release-copy"))
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "Mia Example" in content and "Text fingerprint (SHA-256)" in content
+    download = client.get(reverse("marketplace:release-copy"), {"download": "1"})
+    assert download["Content-Disposition"].startswith("attachment;")
+
+
+def test_no_copy_before_signing(client, model_noah):
+    client.force_login(model_noah)
+    assert client.get(reverse("marketplace:release-copy")).status_code == 404
