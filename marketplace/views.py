@@ -26,6 +26,7 @@ from marketplace.forms import (
     LikenessLimitsForm,
     ReferencePhotoForm,
     ReleaseSignForm,
+    ReplacePhotoForm,
 )
 from marketplace.models import ConsentStatus
 from modelsnapper.errors import DomainError, add_to_form
@@ -61,6 +62,19 @@ def _packages_url() -> str | None:
 # --- model: likeness photos --------------------------------------------------------------------
 
 
+def _add_photos(request: AuthenticatedRequest, uploads: list) -> tuple[int, str | None]:
+    """Adds each photo in turn; stops at the first refusal, keeping those already added."""
+    for index, upload in enumerate(uploads):
+        try:
+            services.reference_photo_add(actor=request.user, upload=upload)
+        except DomainError as error:
+            if len(uploads) == 1:
+                return index, error.message
+            name = getattr(upload, "name", "") or f"photo {index + 1}"
+            return index, f"{name}: {error.message}"
+    return len(uploads), None
+
+
 @_upload_view
 @model_required
 @require_http_methods(["GET", "POST"])
@@ -72,13 +86,12 @@ def likeness(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("marketplace:likeness")
         form = ReferencePhotoForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                services.reference_photo_add(actor=request.user, upload=form.cleaned_data["photo"])
-            except DomainError as error:
-                form.add_error("photo", error.message)
-            else:
-                messages.success(request, "Photo added.")
+            added, error = _add_photos(request, form.cleaned_data["photo"])
+            if added:
+                messages.success(request, f"{added} photo{'s' if added > 1 else ''} added.")
+            if error is None:
                 return redirect("marketplace:likeness")
+            form.add_error("photo", error)
     photos = selectors.reference_photos(model_user=request.user)
     return render(
         request,
@@ -128,7 +141,7 @@ def likeness_replace(request: AuthenticatedRequest, photo_id: str) -> HttpRespon
     if _upload_too_large(request):
         messages.error(request, too_large_message())
         return redirect("marketplace:likeness")
-    form = ReferencePhotoForm(request.POST, request.FILES)
+    form = ReplacePhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose a photo to replace this one with.")
         return redirect("marketplace:likeness")

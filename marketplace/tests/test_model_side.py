@@ -93,3 +93,37 @@ def test_a_model_keeps_a_copy_of_the_signed_release(client, mia):
 def test_no_copy_before_signing(client, model_noah):
     client.force_login(model_noah)
     assert client.get(reverse("marketplace:release-copy")).status_code == 404
+
+
+def test_a_model_uploads_several_likeness_photos_at_once(client, model_mia):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import ModelProfile
+    from marketplace.tests.conftest import image_bytes
+
+    client.force_login(model_mia)
+    photos = [
+        SimpleUploadedFile(f"me-{i}.jpg", image_bytes(color=(90 + i * 30, 120, 90)), "image/jpeg")
+        for i in range(3)
+    ]
+    response = client.post(reverse("marketplace:likeness"), {"photo": photos}, follow=True)
+    assert "3 photos added." in response.content.decode()
+    assert len(ModelProfile.objects.get(user=model_mia).reference_images) == 3
+
+
+def test_a_bad_file_among_several_keeps_the_good_ones_and_names_the_bad_one(client, model_mia):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import ModelProfile
+    from marketplace.tests.conftest import image_bytes
+
+    client.force_login(model_mia)
+    photos = [
+        SimpleUploadedFile("good.jpg", image_bytes(), "image/jpeg"),
+        SimpleUploadedFile("notes.jpg", b"not an image at all", "image/jpeg"),
+    ]
+    response = client.post(reverse("marketplace:likeness"), {"photo": photos})
+    page = response.content.decode()
+    assert "1 photo added." in [str(m) for m in response.context["messages"]]
+    assert "notes.jpg:" in page
+    assert len(ModelProfile.objects.get(user=model_mia).reference_images) == 1
