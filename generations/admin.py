@@ -8,6 +8,9 @@ from generations import services
 from generations.models import Generation, GenerationBatch, RoyaltyLedger
 from modelsnapper.errors import DomainError
 
+# What a reviewer decides on comes first: the images, the state and the report.
+REVIEW_FIRST = ["review_images", "status", "is_frozen", "reported_at", "report_reason"]
+
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
@@ -26,6 +29,10 @@ class GenerationAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "model__email"]
     list_select_related = ["user", "model"]
     readonly_fields = ["review_images", *[f.name for f in Generation._meta.fields]]
+    fields = [
+        *REVIEW_FIRST,
+        *[f.name for f in Generation._meta.fields if f.name not in REVIEW_FIRST],
+    ]
     actions = ["release_reported", "take_down"]
 
     @admin.display(description="Image")

@@ -212,8 +212,13 @@ def test_a_model(browser_page, screenshot, live_server, world, viewport, model_m
         Stop(
             "consent-inbox",
             "/marketplace/inbox/",
-            (("link", "Approve…"), ("button", "Reject"), ("button", "Revoke")),
-            ("Bob Brand",),
+            (
+                ("link", "Approve…"),
+                ("button", "Reject"),
+                ("button", "Revoke"),
+                ("link", "About this business"),
+            ),
+            ("Lookbook photos for our autumn range.",),
         ),
         Stop("royalties", "/generations/royalties/", (("link", "Export CSV"),), ("Total",)),
         Stop("detail", f"/generations/{world['generation'].pk}/"),
