@@ -137,14 +137,14 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada, settin
         give_package(business_user, package)
     make_listed(model_mia)
     approve(business_alice, model_mia)
-    consent_request(
+    bob_request = consent_request(
         actor=business_bob,
         model_user_id=model_mia.pk,
         intended_use="Lookbook photos for our autumn range.",
     )
     business = BusinessProfile.objects.select_related("package").get(user_id=business_alice.pk)
     credits_grant(business=business, amount=5, key="grant:journey")
-    generation_create(
+    batch = generation_create(
         business=BusinessProfile.objects.select_related("package").get(pk=business.pk),
         wearer=Wearer("model", model_mia.pk),
         category="top",
@@ -155,7 +155,7 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada, settin
     reported = Generation.objects.filter(user_id=business_alice.pk).first()
     generation_report_misuse(generation=reported, actor=model_mia, reason="That is not me.")
     shown = Generation.objects.filter(user_id=business_alice.pk, is_frozen=False).first()
-    return {"generation": shown, "reported": reported}
+    return {"generation": shown, "reported": reported, "bob_request": bob_request, "batch": batch}
 
 
 @pytest.fixture(params=sorted(VIEWPORTS))
@@ -190,6 +190,11 @@ def test_a_visitor_then_a_business(
             (("button", "Generate"), ("button", "Search")),
             ("Allows: Top, Bottom", "$1.00 royalty to Mia per photo"),
         ),
+        Stop(
+            "batch",
+            f"/generations/batches/{world['batch'].pk}/",
+            (("link", "Download all (1) as ZIP"), ("link", "More photos")),
+        ),
         Stop("history", "/generations/history/", (("link", "Open"), ("link", "Download"))),
         Stop("detail", f"/generations/{generation.pk}/", (), ("Content Credentials",)),
         Stop("credits", "/billing/packages/", (("button", "Buy GROWTH TIER"),)),
@@ -220,6 +225,13 @@ def test_a_model(browser_page, screenshot, live_server, world, viewport, model_m
             ),
             ("Lookbook photos for our autumn range.",),
         ),
+        Stop(
+            "consent-approve",
+            f"/marketplace/inbox/{world['bob_request'].pk}/approve/",
+            (("button", "Approve"),),
+            ("Who is asking",),
+        ),
+        Stop("release-copy", "/marketplace/release/copy/", (("link", "Download a copy"),)),
         Stop("royalties", "/generations/royalties/", (("link", "Export CSV"),), ("Total",)),
         Stop("detail", f"/generations/{world['generation'].pk}/"),
         Stop("audit-trail", "/marketplace/trail/", (), ("Mia",)),
