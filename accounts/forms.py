@@ -38,7 +38,9 @@ class RoleSocialSignupForm(SocialSignupForm):
     )
 
 
-class OnboardingForm(forms.Form):
+class NameForm(forms.Form):
+    """The business or display name (onboarding, then the settings page)."""
+
     name = forms.CharField(max_length=MAX_NAME_LENGTH, strip=True)
 
     def __init__(self, *args, role: str, **kwargs) -> None:
@@ -74,3 +76,7 @@ class RateLimitedAdminLoginForm(AdminAuthenticationForm):
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+# The onboarding step asks only for the name.
+OnboardingForm = NameForm

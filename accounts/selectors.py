@@ -57,3 +57,12 @@ def business_identities(*, user_ids: Iterable[str]) -> dict[str, BusinessIdentit
         str(pk): BusinessIdentity(verified_domain=verified.get(str(pk), ""), member_since=created)
         for pk, created in joined
     }
+
+
+def profile_name(user: User) -> str:
+    """The business name or the model's display name ("" before onboarding)."""
+    if user.role == Role.BUSINESS:
+        business = BusinessProfile.objects.filter(user_id=user.pk)
+        return business.values_list("business_name", flat=True).first() or ""
+    model = ModelProfile.objects.filter(user_id=user.pk)
+    return model.values_list("name", flat=True).first() or ""

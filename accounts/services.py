@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
@@ -14,7 +15,10 @@ SIGNUP_ROLES = (Role.BUSINESS, Role.MODEL)
 ERR_ROLE_NOT_ALLOWED = "Choose Business or Model."
 ERR_ALREADY_ONBOARDED = "Your profile is already set up."
 ERR_NAME_REQUIRED = "Enter a name."
+ERR_NO_PROFILE = "Set up your profile first."
 MAX_NAME_LENGTH = 120
+
+logger = logging.getLogger(__name__)
 
 
 class AccountsCode(StrEnum):
@@ -22,6 +26,7 @@ class AccountsCode(StrEnum):
 
     DUPLICATE = "duplicate"
     NAME = "name"
+    NO_PROFILE = "no_profile"
     ROLE = "role"
 
 
@@ -61,3 +66,25 @@ def profile_onboard(*, user: User, name: str) -> BusinessProfile | ModelProfile:
         # userId is unique: a double-submitted form lands here, and nothing changes.
         raise DomainError(ERR_ALREADY_ONBOARDED, code=AccountsCode.DUPLICATE) from None
     raise DomainError(ERR_ROLE_NOT_ALLOWED, code=AccountsCode.ROLE)
+
+
+def profile_rename(*, user: User, name: str) -> str:
+    """The business or display name, changed from the settings page; returns the saved name.
+
+    One conditional single-row update (no read-modify-write), logged with the old name.
+    """
+    name = _clean_name(name)
+    if user.role == Role.BUSINESS:
+        businesses = BusinessProfile.objects.filter(user_id=user.pk)
+        old = businesses.values_list("business_name", flat=True).first()
+        updated = businesses.update(business_name=name)
+    elif user.role == Role.MODEL:
+        models = ModelProfile.objects.filter(user_id=user.pk)
+        old = models.values_list("name", flat=True).first()
+        updated = models.update(name=name)
+    else:
+        raise DomainError(ERR_ROLE_NOT_ALLOWED, code=AccountsCode.ROLE)
+    if not updated:
+        raise DomainError(ERR_NO_PROFILE, code=AccountsCode.NO_PROFILE)
+    logger.info("user %s renamed their profile from %r to %r", user.pk, old, name)
+    return name

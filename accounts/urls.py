@@ -5,6 +5,6 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.landing, name="landing"),
     path("onboarding/", views.onboarding, name="onboarding"),
+    path("settings/", views.settings_page, name="settings"),
 ]

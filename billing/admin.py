@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 
 from accounts.permissions import AuthenticatedRequest
 from billing import services
-from billing.forms import AdjustCreditsForm, PackageAdminForm
+from billing.forms import AdjustCreditsForm, GrantPackageForm, PackageAdminForm
 from billing.models import (
     BusinessCredits,
     CheckoutSession,
@@ -108,7 +108,52 @@ class BusinessCreditsAdmin(ReadOnlyAdmin):
     list_display = ["business_name", "user", "ai_credits", "subscription_status", "package"]
     search_fields = ["business_name", "user__email"]
     list_select_related = ["user", "package"]
-    actions = ["adjust_credits"]
+    actions = ["adjust_credits", "grant_package"]
+
+    @admin.action(description="Give a package without payment…")
+    def grant_package(
+        self, request: AuthenticatedRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = GrantPackageForm(request.POST)
+            if form.is_valid():
+                self._apply_grant(request, queryset, form.cleaned_data)
+                return None
+        else:
+            form = GrantPackageForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Give a package without payment",
+            "intro": (
+                "The package's credits are added once, as one ledger row with your name and the "
+                "reason, and its access applies (a package never goes down a tier)."
+            ),
+            "form": form,
+            "businesses": queryset,
+            "action_name": "grant_package",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/adjust_credits.html", context)
+
+    def _apply_grant(self, request: AuthenticatedRequest, queryset: QuerySet, data: dict) -> None:
+        for business in queryset:
+            try:
+                entry = services.package_grant(
+                    business=business,
+                    package=data["package"],
+                    actor=request.user,
+                    reason=data["reason"],
+                    key=data["nonce"],
+                )
+            except DomainError as error:
+                self.message_user(request, f"{business}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{business}: {data['package'].name} given, balance now {entry.balance_after}.",
+                    messages.SUCCESS,
+                )
 
     @admin.action(description="Grant or adjust credits…")
     def adjust_credits(

@@ -78,3 +78,16 @@ class PackageAdminForm(forms.ModelForm):
         if refusal:
             raise forms.ValidationError(refusal)
         return price_id
+
+
+class GrantPackageForm(forms.Form):
+    package = forms.ModelChoiceField(
+        queryset=Package.objects.order_by("price_amount", "name"),
+        empty_label=None,
+        help_text="Its credits are added once and its access applies, as after a purchase.",
+    )
+    reason = forms.CharField(
+        max_length=160, help_text="Why no payment (e.g. “partner pilot”): shown in the ledger."
+    )
+    # One grant per rendered form: a double-submitted form grants once.
+    nonce = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex)

@@ -18,6 +18,7 @@ from billing.models import (
     LedgerState,
     Package,
 )
+from modelsnapper.charts import Chart, line_chart
 from modelsnapper.paging import Paged, page_of
 
 
@@ -67,30 +68,14 @@ def ledger_for(*, user: User) -> QuerySet[CreditLedgerEntry]:
     )
 
 
-@dataclass(frozen=True)
-class BalanceChart:
-    points: str  # SVG polyline points
-    width: int
-    height: int
-    max_balance: int
-
-
-def balance_chart(
-    entries: list[CreditLedgerEntry], *, width: int = 600, height: int = 120
-) -> BalanceChart | None:
-    """A step line of the balance over the rows shown (oldest → newest)."""
-    balances = [
-        entry.balance_after for entry in reversed(entries) if entry.balance_after is not None
+def balance_chart(entries: list[CreditLedgerEntry]) -> Chart | None:
+    """The balance after each row shown (oldest → newest), with a credits axis and dates."""
+    points = [
+        (f"{entry.created_at:%d %b}".lstrip("0"), entry.balance_after)
+        for entry in reversed(entries)
+        if entry.balance_after is not None
     ]
-    if len(balances) < 2:
-        return None
-    top = max(max(balances), 1)
-    step = width / (len(balances) - 1)
-    points = " ".join(
-        f"{index * step:.1f},{height - (balance / top) * (height - 4) - 2:.1f}"
-        for index, balance in enumerate(balances)
-    )
-    return BalanceChart(points=points, width=width, height=height, max_balance=top)
+    return line_chart(points)
 
 
 def credit_history(*, user: User, params: QueryDict | None = None) -> dict[str, object]:

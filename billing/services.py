@@ -624,6 +624,36 @@ def package_activate(*, business: BusinessProfile, package: Package) -> None:
     ).update(package=package, subscription_status=package.tier)
 
 
+ERR_GRANT_REASON = "Say why this business gets the package without paying (shown in its ledger)."
+
+
+def package_grant(
+    *, business: BusinessProfile, package: Package, actor: User, reason: str, key: str
+) -> CreditLedgerEntry:
+    """An admin gives a business a package without Stripe: the package's credits once
+    per ``key`` (a re-submitted admin form grants once), then its access and tier, the
+    same way a paid Checkout does. The ledger row names the admin and the reason."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError(ERR_GRANT_REASON, code=BillingCode.REASON, field="reason")
+    entry = credits_grant(
+        business=business,
+        amount=package.ai_credits_granted,
+        key=f"package-grant:{key}:{business.pk}",
+        actor=actor,
+        note=f"{package.name} given by an administrator: {reason}"[:200],
+    )
+    package_activate(business=business, package=package)
+    logger.info(
+        "package %s given to business %s by %s without payment (%s)",
+        package.pk,
+        business.pk,
+        actor.email,
+        reason,
+    )
+    return entry
+
+
 def checkout_fulfil(*, session: stripe_gateway.CheckoutSessionInfo) -> CheckoutSession | None:
     """Grants a paid session's credits exactly once (ledger key ``grant:<session>``)
     and sets the package. Run by the webhook and by the success page; every step

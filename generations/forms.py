@@ -5,17 +5,15 @@ from __future__ import annotations
 from django import forms
 
 from generations.models import GenerationStatus, ModelType
-from generations.selectors import WearerOption
 from generations.services import MAX_PHOTOS_PER_BATCH
 from modelsnapper.garments import GarmentCategory
 from modelsnapper.images import MultipleImageField
 
-
-def _wearer_label(option: WearerOption) -> str:
-    if option.kind == "model":
-        limits = ", ".join(option.usage_limits) or "no categories"
-        return f"{option.label} — allows: {limits}"
-    return option.label
+MSG_STALE_FORM = (
+    "This form was out of date, so nothing was sent. Choose your product photos again and "
+    "press Generate."
+)
+MSG_CHOOSE_WEARER = "Choose who wears the garment: an AI avatar or a model who approved you."
 
 
 class NewGenerationForm(forms.Form):
@@ -29,15 +27,21 @@ class NewGenerationForm(forms.Form):
         label="Garment category",
         initial=GarmentCategory.TOP,
     )
-    wearer = forms.ChoiceField(label="Worn by", widget=forms.RadioSelect)
+    # Rendered by the picker (image cards), not by this widget. Whether the business may
+    # use this wearer is the service's decision, with a sentence when it may not (a
+    # consent revoked since the page loaded), never "not one of the available choices".
+    wearer = forms.CharField(
+        label="Worn by",
+        max_length=40,
+        widget=forms.HiddenInput,
+        error_messages={"required": MSG_CHOOSE_WEARER, "max_length": MSG_CHOOSE_WEARER},
+    )
     # Idempotency token: the same submit twice (double-click, replay) is one batch.
-    batch_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, wearers: list[WearerOption], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        wearer = self.fields["wearer"]
-        assert isinstance(wearer, forms.ChoiceField)
-        wearer.choices = [(w.token, _wearer_label(w)) for w in wearers]
+    batch_token = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={"required": MSG_STALE_FORM, "max_length": MSG_STALE_FORM},
+    )
 
 
 class ReportMisuseForm(forms.Form):

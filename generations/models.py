@@ -59,6 +59,8 @@ class GenerationBatch(models.Model):
     class Meta:
         db_table = "generation_batches"
         ordering = ["-created_at"]
+        verbose_name = "generation batch"
+        verbose_name_plural = "generation batches"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"], name="generation_batches_user_key_uniq"

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from accounts.models import BusinessProfile, ModelProfile, User
 from generations.models import (
+    ROYALTY_PER_GENERATION,
     TERMINAL_STATUSES,
     Generation,
     GenerationBatch,
@@ -27,8 +28,9 @@ from generations.models import (
 )
 from generations.provenance import CredentialReport, read_stored_credentials
 from marketplace.models import AIAvatar
-from marketplace.selectors import approved_models_for_business
+from marketplace.selectors import approved_models_page
 from modelsnapper import heartbeat
+from modelsnapper.charts import bar_chart
 from modelsnapper.garments import garment_labels
 from modelsnapper.paging import page_of
 
@@ -36,11 +38,16 @@ from modelsnapper.paging import page_of
 @dataclass(frozen=True)
 class WearerOption:
     token: str  # "avatar:<id>" | "model:<users._id>"
-    label: str
-    kind: str
+    name: str
+    kind: str  # "avatar" | "model"
+    image_url: str | None
     usage_limits: list[str]
     expires_at: Any = None
-    avatar_key: str = ""
+    royalty: Decimal = Decimal("0.00")
+
+    @property
+    def label(self) -> str:
+        return f"{'AI avatar' if self.kind == 'avatar' else 'Human model'} · {self.name}"
 
 
 def generation_paused() -> bool:
@@ -48,33 +55,122 @@ def generation_paused() -> bool:
     return not heartbeat.workers_alive()
 
 
-def wearer_options_for(*, business: BusinessProfile) -> list[WearerOption]:
-    """Active AI avatars, then (if the package grants it) the models who approved us."""
+@dataclass(frozen=True)
+class WearerPicker:
+    """What the New-photos page shows: the avatars, then one page of approved models."""
 
-    options = [
-        WearerOption(
-            token=f"avatar:{avatar.pk}",
-            label=f"AI avatar · {avatar.name}",
-            kind="avatar",
-            usage_limits=[],
-            avatar_key=avatar.s3_url,
+    avatars: list[WearerOption]
+    models: list[WearerOption]
+    human_access: bool
+    query: str
+    page: int
+    model_total: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.model_total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.model_total // self.page_size))
+
+
+PICKER_PAGE_SIZE = 12
+# Stock avatars are curated by admins (a handful); the cap keeps the page bounded anyway.
+MAX_PICKER_AVATARS = 24
+MAX_PICKER_QUERY = 80
+
+
+def _avatar_option(avatar: AIAvatar) -> WearerOption:
+    return WearerOption(
+        token=f"avatar:{avatar.pk}",
+        name=avatar.name,
+        kind="avatar",
+        image_url=reverse("marketplace:avatar-image", args=[avatar.pk]),
+        usage_limits=[],
+    )
+
+
+def wearer_picker(
+    *, business: BusinessProfile, query: str = "", page: int = 1, page_size: int = PICKER_PAGE_SIZE
+) -> WearerPicker:
+    """Active AI avatars, then (if the package grants it) a page of the models who approved
+    this business, searched by name: a few queries whatever the number of consents."""
+    query = (query or "").strip()[:MAX_PICKER_QUERY]
+    avatars = AIAvatar.objects.filter(is_active=True).order_by("name")
+    if query:
+        avatars = avatars.filter(name__icontains=query)
+    avatar_options = [_avatar_option(avatar) for avatar in avatars[:MAX_PICKER_AVATARS]]
+    models: list[WearerOption] = []
+    total = 0
+    human = business.includes_human_models
+    page = max(1, page)
+    if human:
+        approved, total = approved_models_page(
+            business_user=business.user,
+            approved_profile_ids=list(business.approved_models),
+            query=query,
+            offset=(page - 1) * page_size,
+            limit=page_size,
         )
-        for avatar in AIAvatar.objects.filter(is_active=True).order_by("name")
-    ]
-    if not business.includes_human_models:
-        return options
-
-    for approved in approved_models_for_business(business_user=business.user):
-        options.append(
+        models = [
             WearerOption(
-                token=f"model:{approved.model_user_id}",
-                label=f"Human model · {approved.name}",
+                token=f"model:{entry.model_user_id}",
+                name=entry.name,
                 kind="model",
-                usage_limits=garment_labels(list(approved.allowed_categories)),
-                expires_at=approved.expires_at,
+                image_url=entry.thumbnail_url,
+                usage_limits=garment_labels(list(entry.allowed_categories)),
+                expires_at=entry.expires_at,
+                royalty=ROYALTY_PER_GENERATION,
             )
+            for entry in approved
+        ]
+    return WearerPicker(
+        avatars=avatar_options,
+        models=models,
+        human_access=human,
+        query=query,
+        page=page,
+        model_total=total,
+        page_size=page_size,
+    )
+
+
+def wearer_chosen(*, business: BusinessProfile, token: str) -> WearerOption | None:
+    """The wearer a submitted form names, if this business may still use it (one lookup)."""
+    kind, _, ident = (token or "").partition(":")
+    if kind == "avatar" and re.fullmatch(r"[0-9a-f]{24}", ident):
+        avatar = AIAvatar.objects.filter(pk=ident, is_active=True).first()
+        return _avatar_option(avatar) if avatar is not None else None
+    if kind == "model" and business.includes_human_models and re.fullmatch(r"[0-9a-f]{24}", ident):
+        approved, _total = approved_models_page(
+            business_user=business.user,
+            approved_profile_ids=list(business.approved_models),
+            limit=1,
+            model_user_id=ident,
         )
-    return options
+        if approved:
+            entry = approved[0]
+            return WearerOption(
+                token=token,
+                name=entry.name,
+                kind="model",
+                image_url=entry.thumbnail_url,
+                usage_limits=garment_labels(list(entry.allowed_categories)),
+                expires_at=entry.expires_at,
+                royalty=ROYALTY_PER_GENERATION,
+            )
+    return None
+
+
+def generation_for_admin(*, generation_id: str) -> Generation | None:
+    """Admins review every generation (the view's role gate lets only them here)."""
+    return Generation.objects.filter(pk=generation_id).first()
 
 
 # --- business --------------------------------------------------------------------------
@@ -88,6 +184,15 @@ def batch_generations(*, batch: GenerationBatch) -> list[Generation]:
     return list(
         Generation.objects.filter(batch=batch)
         .select_related("avatar", "model__model_profile")
+        .order_by("created_at", "id")
+    )
+
+
+def batch_downloads(*, batch: GenerationBatch) -> list[Generation]:
+    """The batch's photos a business may download: made, and not under review."""
+    return list(
+        Generation.objects.filter(batch=batch, status=GenerationStatus.SUCCEEDED, is_frozen=False)
+        .exclude(output_s3_url="")
         .order_by("created_at", "id")
     )
 
@@ -108,6 +213,11 @@ def batch_progress(*, batch: GenerationBatch) -> dict[str, Any]:
         "percent": round(100 * done / total) if total else 100,
         "finished": done == total,
         "counts": counts,
+        "downloadable": sum(
+            1
+            for g in generations
+            if g.status == GenerationStatus.SUCCEEDED and not g.is_frozen and g.output_s3_url
+        ),
         "items": [
             {
                 "id": str(g.pk),
@@ -256,23 +366,11 @@ def royalty_page(*, user: User, params: QueryDict) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class ChartBar:
-    label: str
-    amount: Decimal
-    x: float
-    cx: float  # centre, for the labels
-    show_label: bool
-    y: float
-    width: float
-    height: float
-    label_y: float
-
-
 CENT = Decimal("0.01")
-CHART_WIDTH = 600
-CHART_HEIGHT = 180
-CHART_BOTTOM = 24  # room for labels
+
+
+def _dollars(value: Decimal) -> str:
+    return f"${value.quantize(CENT)}"
 
 
 def royalty_chart_for(
@@ -285,42 +383,16 @@ def royalty_chart_for(
     and costs the same for a model with ten uses or ten thousand.
     """
     days = royalty_days_for(user=user) if days is None else days
-    if not days:
-        return {"bars": [], "by": "month", "width": CHART_WIDTH, "height": CHART_HEIGHT}
     by_day = len({(day.year, day.month) for day, _, _ in days}) == 1
     buckets: OrderedDict[str, Decimal] = OrderedDict()
     for day, amount, _ in days:
-        label = day.strftime("%d %b") if by_day else day.strftime("%b %Y")
+        label = f"{day.day} {day:%b}" if by_day else f"{day:%b %Y}"
         buckets[label] = (buckets.get(label, Decimal("0.00")) + Decimal(amount)).quantize(CENT)
-    peak = max(buckets.values()) or Decimal("1")
-    slot = CHART_WIDTH / len(buckets)
-    plot_height = CHART_HEIGHT - CHART_BOTTOM
-    bars = []
-    width = min(slot * 0.7, 56)
-    # At most ~12 axis labels, so a month of daily bars stays readable.
-    label_every = -(-len(buckets) // 12)
-    for index, (label, amount) in enumerate(buckets.items()):
-        height = float(amount / peak) * (plot_height - 18)
-        center = index * slot + slot / 2
-        bars.append(
-            ChartBar(
-                label=label,
-                amount=amount,
-                x=round(center - width / 2, 1),
-                cx=round(center, 1),
-                show_label=index % label_every == 0,
-                y=round(plot_height - height, 1),
-                width=round(width, 1),
-                height=round(height, 1),
-                label_y=round(max(plot_height - height - 4, 10), 1),
-            )
-        )
+    chart = bar_chart(list(buckets.items()), fmt=_dollars)
     return {
-        "bars": bars,
+        "chart": chart,
+        "bars": chart.bars if chart else [],
         "by": "day" if by_day else "month",
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "baseline": plot_height,
     }
 
 

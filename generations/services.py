@@ -97,12 +97,15 @@ MSG_PAUSED = (
 )
 MSG_TOO_MANY_PHOTOS = "Upload at most {limit} photos at once (you chose {count})."
 MSG_BAD_CATEGORY = "Choose a garment category."
-MSG_WEARER_UNAVAILABLE = "This wearer is not available to you. Choose another one."
+MSG_WEARER_UNAVAILABLE = "This wearer is not available to you any more. Choose another one."
 MSG_AVATAR_INACTIVE = "This AI avatar is no longer available."
 MSG_NO_HUMAN_ACCESS = (
     "Your package does not include human models. Choose an AI avatar or upgrade your package."
 )
-MSG_NO_CONSENT = "This model has not approved your business (or revoked the approval)."
+MSG_NO_CONSENT = (
+    "This model has not given your business consent, or it has ended (revoked or expired), "
+    "so no photo was made and no credit was used. Choose another wearer."
+)
 MSG_CATEGORY_NOT_ALLOWED = "{name} does not allow {category} photos. Allowed: {allowed}."
 MSG_NO_REFERENCE = "This model has no likeness reference photo yet."
 MSG_CREDITS_MISSING = "{missing} credits missing: this batch needs {needed}, you have {have}."

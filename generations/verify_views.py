@@ -1,4 +1,6 @@
-"""The verify page: anyone signed in uploads an image and learns what its Content Credentials say.
+"""The verify page: anyone, signed in or not, uploads an image and learns what its Content
+Credentials say. Which generation and consent it names is shown only to the business that
+made it and the model it shows.
 
 The upload is read into memory (bounded by MAX_IMAGE_UPLOAD_BYTES), checked and
 forgotten: nothing is written to disk, storage or the database.
@@ -18,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from accounts.permissions import AuthenticatedRequest, role_required
 from generations import selectors
 from generations.provenance import read_credentials
 from modelsnapper.errors import DomainError
@@ -101,11 +102,11 @@ def _bounded_handler(request: HttpRequest) -> BoundedMemoryUploadHandler:
     return BoundedMemoryUploadHandler(request, limit=settings.MAX_IMAGE_UPLOAD_BYTES)
 
 
-# The role gate first: nobody else's upload is parsed at all.
-@role_required(Role.BUSINESS, Role.MODEL, Role.ADMIN, profile_required=False)
+# Public: a buyer of a photo, a journalist or a model without an account may check one.
+# The upload is bounded in memory and never stored.
 @require_http_methods(["GET", "POST"])
 @upload_view(_bounded_handler, only=True)
-def verify(request: AuthenticatedRequest) -> HttpResponse:
+def verify(request: HttpRequest) -> HttpResponse:
     (handler,) = request.upload_handlers
     assert isinstance(handler, BoundedMemoryUploadHandler)
     report = match = None
@@ -121,6 +122,7 @@ def verify(request: AuthenticatedRequest) -> HttpResponse:
                 report.is_modelsnapper
                 and report.manifest_authentic
                 and request.user.is_authenticated
+                and request.user.role in (Role.BUSINESS, Role.MODEL)
             ):
                 match = selectors.generation_for_credentials(
                     user=request.user, generation_id=report.generation_id

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import secrets
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -28,6 +30,8 @@ from generations.engines import fashn
 from generations.forms import HistoryFilterForm, NewGenerationForm, ReportMisuseForm
 from generations.licence import licence_document
 from generations.models import GenerationStatus
+from generations.services import GenerationCode
+from modelsnapper import storage
 from modelsnapper.errors import DomainError
 from modelsnapper.http import found_or_404, private_file_response, upload_view
 from modelsnapper.images import SizeLimitedUploadHandler, too_large_message
@@ -40,14 +44,29 @@ def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Refusals about the wearer are shown beside the picker, the rest at the top of the form.
+WEARER_CODES = {
+    GenerationCode.WEARER,
+    GenerationCode.NO_CONSENT,
+    GenerationCode.NO_HUMAN_ACCESS,
+    GenerationCode.AVATAR_INACTIVE,
+}
+
+
+def _picker_page(request: AuthenticatedRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 @upload_view(SizeLimitedUploadHandler, max_body=settings.MAX_BATCH_BODY_BYTES)
 @require_http_methods(["GET", "POST"])
 @business_required
 def new(request: AuthenticatedRequest) -> HttpResponse:
     business = business_profile_for(request.user)
-    wearers = selectors.wearer_options_for(business=business)
     if request.method == "POST":
-        form = NewGenerationForm(request.POST, request.FILES, wearers=wearers)
+        form = NewGenerationForm(request.POST, request.FILES)
         if getattr(request, "upload_too_large", False):
             form.add_error("photos", too_large_message())
         elif form.is_valid():
@@ -61,7 +80,7 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
                     actor=request.user,
                 )
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form.add_error("wearer" if exc.code in WEARER_CODES else None, exc.message)
             else:
                 return redirect("generations:batch", batch_id=batch.pk)
         # A refused batch gets a fresh token, so correcting the form is a new batch.
@@ -69,16 +88,22 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
         data["batch_token"] = _new_token()
         form.data = data
     else:
-        form = NewGenerationForm(initial={"batch_token": _new_token()}, wearers=wearers)
+        form = NewGenerationForm(initial={"batch_token": _new_token()})
+    picker = selectors.wearer_picker(
+        business=business, query=request.GET.get("q", ""), page=_picker_page(request)
+    )
+    chosen_token = form.data.get("wearer", "") if form.is_bound else request.GET.get("wearer", "")
     return render(
         request,
         "generations/new.html",
         {
             "form": form,
             "business": business,
-            "wearers": wearers,
+            "picker": picker,
+            "chosen": selectors.wearer_chosen(business=business, token=chosen_token),
             "human_access": business.includes_human_models,
             "paused": selectors.generation_paused(),
+            "engine_label": selectors.engine_label(settings.GENERATION_ENGINE),
         },
     )
 
@@ -105,6 +130,75 @@ def batch_status(request: AuthenticatedRequest, batch_id: str) -> JsonResponse:
     response = JsonResponse(selectors.batch_progress(batch=found))
     response["Cache-Control"] = "no-store"
     return response
+
+
+class _ZipSink:
+    """A write-only file for zipfile: what it receives is handed on in chunks, so the
+    archive streams without being held whole in memory or on disk."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.offset
+
+    def flush(self) -> None:
+        return None
+
+    def drain(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _zip_chunks(generations: list) -> Iterator[bytes]:
+    sink = _ZipSink()
+    # Stored, not deflated: the JPEGs are compressed already.
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
+        for index, generation in enumerate(generations, start=1):
+            try:
+                data = storage.read_private(generation.output_s3_url)
+            except storage.PrivateFileMissing:
+                continue
+            info = zipfile.ZipInfo(f"modelsnapper-{index:02d}.jpg", date_time=(2020, 1, 1, 0, 0, 0))
+            with archive.open(info, mode="w") as member:
+                member.write(data)
+            yield sink.drain()
+    yield sink.drain()
+
+
+@require_GET
+@business_required
+def batch_zip(request: AuthenticatedRequest, batch_id: str) -> HttpResponseBase:
+    """Every downloadable photo of the batch as one ZIP, streamed photo by photo."""
+    found = found_or_404(
+        selectors.batch_for(user=request.user, batch_id=batch_id), "No such batch."
+    )
+    generations = selectors.batch_downloads(batch=found)
+    if not generations:
+        raise Http404("No photo of this batch can be downloaded yet.")
+    response = StreamingHttpResponse(_zip_chunks(generations), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="modelsnapper-photos.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@business_required
+def product_image(request: AuthenticatedRequest, generation_id: str) -> HttpResponseBase:
+    """The product photo a generation was made from, for the business that uploaded it."""
+    generation = found_or_404(
+        selectors.generation_for_business(user=request.user, generation_id=generation_id),
+        "No such generation.",
+    )
+    if not generation.product_image_key:
+        raise Http404("No image.")
+    return private_file_response(generation.product_image_key)
 
 
 @require_GET
@@ -241,6 +335,29 @@ def thumbnail(request: AuthenticatedRequest, generation_id: str) -> HttpResponse
     if not generation.thumbnail_s3_url or frozen_for_business:
         raise Http404("No image.")
     return private_file_response(generation.thumbnail_s3_url)
+
+
+ADMIN_MEDIA = {
+    "output": "output_s3_url",
+    "thumbnail": "thumbnail_s3_url",
+    "product": "product_image_key",
+}
+
+
+@require_GET
+@role_required(Role.ADMIN, profile_required=False)
+def admin_media(
+    request: AuthenticatedRequest, generation_id: str, variant: str
+) -> HttpResponseBase:
+    """Any generation's images, for admins only (reported ones included: that is the point)."""
+    field = ADMIN_MEDIA.get(variant)
+    generation = found_or_404(
+        selectors.generation_for_admin(generation_id=generation_id), "No such generation."
+    )
+    key = getattr(generation, field, "") if field else ""
+    if not key:
+        raise Http404("No image.")
+    return private_file_response(key)
 
 
 @require_POST

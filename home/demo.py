@@ -12,6 +12,7 @@ from accounts.models import BusinessProfile, Role, SubscriptionStatus, User
 from accounts.selectors import user_has_profile
 from billing.models import Package
 from billing.services import credits_grant, package_activate
+from home.examples import seed_examples
 from marketplace.avatar_art import DEMO_AVATARS, avatar_jpeg_bytes
 from marketplace.demo_seed import seed_model_likeness
 from marketplace.models import AIAvatar
@@ -92,6 +93,8 @@ def _seed_user(demo: DemoUser) -> User:
 
 def seed_demo() -> list[DemoUser]:
     _seed_packages()
+    # The landing page's example outputs, made by the offline engine.
+    seed_examples()
     for demo in DEMO_USERS:
         user = _seed_user(demo)
         if demo.role == Role.ADMIN:

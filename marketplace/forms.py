@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from marketplace.rules import MAX_REFERENCE_PHOTOS
 from modelsnapper.garments import GarmentCategory
-from modelsnapper.images import SingleImageField
+from modelsnapper.images import MultipleImageField, SingleImageField
 
 
 class LikenessLimitsForm(forms.Form):
@@ -19,6 +20,18 @@ class LikenessLimitsForm(forms.Form):
 
 
 class ReferencePhotoForm(forms.Form):
+    # Several at once: a model starting out picks their 3-4 photos in one go.
+    photo = MultipleImageField(
+        max_files=MAX_REFERENCE_PHOTOS,
+        label="Photos",
+        help_text=(
+            f"Choose up to {MAX_REFERENCE_PHOTOS} at once: JPEG, PNG or WebP, up to 15 MB each. "
+            "Clear, front-facing, full-body photos work best."
+        ),
+    )
+
+
+class ReplacePhotoForm(forms.Form):
     photo = SingleImageField(
         label="Photo",
         help_text=(

@@ -19,6 +19,7 @@ from accounts.models import BusinessProfile, ModelProfile, Role, User
 from accounts.selectors import business_identities
 from marketplace import rules
 from marketplace.models import (
+    AIAvatar,
     ConsentEvent,
     ConsentRequest,
     ConsentStatus,
@@ -162,6 +163,97 @@ def approved_models_for_business(*, business_user: User) -> list[ApprovedModel]:
     return sorted(result, key=lambda m: m.name.lower())
 
 
+def approved_models_page(
+    *,
+    business_user: User,
+    approved_profile_ids: list[str],
+    query: str = "",
+    offset: int = 0,
+    limit: int = 12,
+    model_user_id: str | None = None,
+) -> tuple[list[ApprovedModel], int]:
+    """One page of the models this business holds consent from, by name (the picker).
+
+    Starts from the business's own whitelist (``approvedModels``: model_profiles ids),
+    or one model of it (``model_user_id``), filters and pages in
+    the database, then reads the consent rows of that page only: constant work per page
+    whether the business holds ten consents or ten thousand. Returns the page and how
+    many models match. A model whose consent ended a moment ago (expiry not yet swept)
+    is left off its page.
+    """
+    if not approved_profile_ids:
+        return [], 0
+    profiles = ModelProfile.objects.filter(pk__in=list(approved_profile_ids), consent_signed=True)
+    if model_user_id is not None:
+        profiles = profiles.filter(user_id=model_user_id)
+    if query:
+        profiles = profiles.filter(name__icontains=query)
+    total = profiles.count()
+    page = list(profiles.order_by("name", "user_id")[offset : offset + limit])
+    now = timezone.now()
+    requests = {
+        r.model_id: r
+        for r in ConsentRequest.objects.filter(
+            business_id=business_user.pk,
+            model_id__in=[p.user_id for p in page],
+            status=ConsentStatus.APPROVED,
+        ).filter(Q(expires_at=None) | Q(expires_at__gt=now))
+    }
+    result = []
+    for profile in page:
+        request = requests.get(profile.user_id)
+        if request is None or business_user.pk not in profile.approved_businesses:
+            continue
+        keys = profile.reference_images
+        result.append(
+            ApprovedModel(
+                model_user_id=profile.user_id,
+                name=profile.name,
+                thumbnail_url=reference_thumb_url(profile.user_id, keys[0]) if keys else None,
+                allowed_categories=list(request.allowed_categories),
+                expires_at=request.expires_at,
+                consent_request_id=request.pk,
+            )
+        )
+    return result, total
+
+
+def avatar_for_viewer(*, viewer: User, avatar_id: str) -> AIAvatar | None:
+    """Businesses see the avatars on offer; admins every avatar (to review them)."""
+    avatars = AIAvatar.objects.filter(pk=avatar_id)
+    if viewer.role != Role.ADMIN and not viewer.is_superuser:
+        avatars = avatars.filter(is_active=True)
+    return avatars.first()
+
+
+@dataclass(frozen=True)
+class BusinessCard:
+    """What a model sees of a business before deciding: who, since when, how trusted."""
+
+    name: str
+    member_since: datetime
+    models_approving: int
+    earlier_requests: int
+
+
+def business_card_for(*, business_user_id: str, model_user_id: str) -> BusinessCard | None:
+    profile = (
+        BusinessProfile.objects.select_related("user").filter(user_id=business_user_id).first()
+    )
+    if profile is None:
+        return None
+    return BusinessCard(
+        name=profile.business_name,
+        member_since=profile.user.created_at,
+        models_approving=len(profile.approved_models),
+        earlier_requests=ConsentRequest.objects.filter(
+            business_id=business_user_id, model_id=model_user_id
+        )
+        .exclude(status=ConsentStatus.PENDING)
+        .count(),
+    )
+
+
 # --- model side ---------------------------------------------------------------------------------
 
 
@@ -231,6 +323,16 @@ def release_state(*, model_user: User) -> ReleaseState:
         signature=standing,
         consent_signed=bool(signed),
         history=history,
+    )
+
+
+def signed_release_copy(*, model_user: User) -> ReleaseSignature | None:
+    """The model's standing signature with the exact release text it signed."""
+    return (
+        ReleaseSignature.objects.select_related("release")
+        .filter(model_id=model_user.pk, withdrawn_at=None)
+        .order_by("-signed_at")
+        .first()
     )
 
 
@@ -304,12 +406,19 @@ def request_for_model(*, model_user: User, consent_request_id: str) -> ConsentRe
     return _with_identities([request])[0] if request is not None else None
 
 
+# A trail row names both sides; their approval arrays are never shown.
+_TRAIL_UNSHOWN = (
+    "business__business_profile__approved_models",
+    "model__model_profile__approved_businesses",
+)
+
+
 def audit_trail_for_model(*, model_user: User) -> QuerySet[ConsentEvent]:
     """Every consent event of this model, newest first (paged by the view)."""
     return (
         ConsentEvent.objects.filter(model_id=model_user.pk)
-        .select_related("business", "business__business_profile")
-        .defer("business__business_profile__approved_models")
+        .select_related("business", "business__business_profile", "model__model_profile")
+        .defer(*_TRAIL_UNSHOWN)
         .order_by("-created_at", "-sequence")
     )
 
@@ -453,8 +562,8 @@ def audit_trail_for_pair(*, business_user: User, model_user_id: str) -> QuerySet
     """A business sees only its own pair's consent events (no photo or release details)."""
     return (
         ConsentEvent.objects.filter(business_id=business_user.pk, model_id=model_user_id)
-        .select_related("business", "business__business_profile")
-        .defer("business__business_profile__approved_models")
+        .select_related("business", "business__business_profile", "model__model_profile")
+        .defer(*_TRAIL_UNSHOWN)
         .order_by("-created_at", "-sequence")
     )
 

@@ -19,12 +19,14 @@ from accounts.permissions import (
     role_required,
 )
 from marketplace import rules, selectors, services
+from marketplace.event_text import describe_page
 from marketplace.forms import (
     ConsentDecisionForm,
     ConsentRequestForm,
     LikenessLimitsForm,
     ReferencePhotoForm,
     ReleaseSignForm,
+    ReplacePhotoForm,
 )
 from marketplace.models import ConsentStatus
 from modelsnapper.errors import DomainError, add_to_form
@@ -61,6 +63,19 @@ def _packages_url() -> str | None:
 # --- model: likeness photos --------------------------------------------------------------------
 
 
+def _add_photos(request: AuthenticatedRequest, uploads: list) -> tuple[int, str | None]:
+    """Adds each photo in turn; stops at the first refusal, keeping those already added."""
+    for index, upload in enumerate(uploads):
+        try:
+            services.reference_photo_add(actor=request.user, upload=upload)
+        except DomainError as error:
+            if len(uploads) == 1:
+                return index, error.message
+            name = getattr(upload, "name", "") or f"photo {index + 1}"
+            return index, f"{name}: {error.message}"
+    return len(uploads), None
+
+
 @_upload_view
 @model_required
 @require_http_methods(["GET", "POST"])
@@ -72,13 +87,12 @@ def likeness(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("marketplace:likeness")
         form = ReferencePhotoForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
-                services.reference_photo_add(actor=request.user, upload=form.cleaned_data["photo"])
-            except DomainError as error:
-                form.add_error("photo", error.message)
-            else:
-                messages.success(request, "Photo added.")
+            added, error = _add_photos(request, form.cleaned_data["photo"])
+            if added:
+                messages.success(request, f"{added} photo{'s' if added > 1 else ''} added.")
+            if error is None:
                 return redirect("marketplace:likeness")
+            form.add_error("photo", error)
     photos = selectors.reference_photos(model_user=request.user)
     return render(
         request,
@@ -128,7 +142,7 @@ def likeness_replace(request: AuthenticatedRequest, photo_id: str) -> HttpRespon
     if _upload_too_large(request):
         messages.error(request, too_large_message())
         return redirect("marketplace:likeness")
-    form = ReferencePhotoForm(request.POST, request.FILES)
+    form = ReplacePhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose a photo to replace this one with.")
         return redirect("marketplace:likeness")
@@ -166,6 +180,31 @@ def reference_thumb(
     if key is None:
         raise Http404("No such photo.")
     return private_file_response(variant_key(key, "thumb"))
+
+
+@role_required(Role.BUSINESS, Role.ADMIN)
+@require_GET
+def avatar_image(request: AuthenticatedRequest, avatar_id: str) -> HttpResponseBase:
+    """A stock avatar's picture: for businesses choosing a wearer, and admins."""
+    avatar = selectors.avatar_for_viewer(viewer=request.user, avatar_id=avatar_id)
+    if avatar is None or not avatar.s3_url:
+        raise Http404("No such avatar.")
+    return private_file_response(avatar.s3_url)
+
+
+@model_required
+@require_GET
+def release_copy(request: AuthenticatedRequest) -> HttpResponse:
+    """A copy of the release the model signed, to keep, download or print."""
+    signature = selectors.signed_release_copy(model_user=request.user)
+    if signature is None:
+        raise Http404("You have not signed a release.")
+    response = render(request, "marketplace/release_copy.html", {"signature": signature})
+    if request.GET.get("download"):
+        response["Content-Disposition"] = (
+            f'attachment; filename="modelsnapper-release-v{signature.release_version}.html"'
+        )
+    return response
 
 
 @model_required
@@ -296,7 +335,14 @@ def _decision(request: AuthenticatedRequest, request_id: str, *, limits_only: bo
     return render(
         request,
         "marketplace/consent_decide.html",
-        {"consent": consent, "form": form, "limits_only": limits_only},
+        {
+            "consent": consent,
+            "form": form,
+            "limits_only": limits_only,
+            "business": selectors.business_card_for(
+                business_user_id=consent.business_id, model_user_id=request.user.pk
+            ),
+        },
     )
 
 
@@ -316,7 +362,11 @@ def consent_limits(request: AuthenticatedRequest, request_id: str) -> HttpRespon
 @require_POST
 def consent_reject(request: AuthenticatedRequest, request_id: str) -> HttpResponse:
     try:
-        services.consent_reject(actor=request.user, consent_request_id=request_id)
+        services.consent_reject(
+            actor=request.user,
+            consent_request_id=request_id,
+            reason=request.POST.get("reason", ""),
+        )
     except DomainError as error:
         _fail(request, error)
     else:
@@ -340,7 +390,11 @@ def consent_revoke(request: AuthenticatedRequest, request_id: str) -> HttpRespon
 @require_GET
 def audit_trail(request: AuthenticatedRequest) -> HttpResponse:
     events = page_of(selectors.audit_trail_for_model(model_user=request.user), request.GET)
-    return render(request, "marketplace/audit_trail.html", {"events": events})
+    return render(
+        request,
+        "marketplace/audit_trail.html",
+        {"events": describe_page(events, viewer=request.user)},
+    )
 
 
 # --- business: directory and consents ----------------------------------------------------------
@@ -429,5 +483,9 @@ def business_consent_detail(request: AuthenticatedRequest, request_id: str) -> H
     return render(
         request,
         "marketplace/business_consent_detail.html",
-        {"consent": consent, "events": events, "grant": grant},
+        {
+            "consent": consent,
+            "events": describe_page(events, viewer=request.user),
+            "grant": grant,
+        },
     )

@@ -56,7 +56,7 @@ EVERYONE_SIGNED_IN = {"alice": 200, "bob": 200, "mia": 200, "noah": 200, "ada": 
 EXPECTED: dict[str, Expect] = {
     "healthz": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
     "readyz": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
-    "accounts:landing": Expect(
+    "home:landing": Expect(
         anonymous=200,
         alice=ONBOARD_OR_HOME,
         bob=ONBOARD_OR_HOME,
@@ -67,6 +67,16 @@ EXPECTED: dict[str, Expect] = {
     # Everyone here already has a profile: onboarding sends them on to the dashboard.
     "accounts:onboarding": Expect(**business(ONBOARD_OR_HOME), **model(ONBOARD_OR_HOME), ada=404),
     "home:dashboard": Expect(**EVERYONE_SIGNED_IN),
+    "accounts:settings": Expect(**business(), **model()),
+    # Public pages: anyone, signed in or not.
+    "home:pricing": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "home:terms": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "home:privacy": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    "home:contact": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
+    # Only the seed's fixed examples; none exist in this world.
+    "home:example-image": Expect(
+        kwargs=("slug",), anonymous=404, alice=404, bob=404, mia=404, noah=404, ada=404
+    ),
     # --- a model's own likeness ---------------------------------------------------------
     "marketplace:likeness": Expect(**model()),
     "marketplace:likeness-limits": Expect(**model(405)),
@@ -81,7 +91,11 @@ EXPECTED: dict[str, Expect] = {
     "marketplace:reference-thumb": Expect(
         kwargs=("model_user_id", "photo_id"), **business(200), **model(200, noah=404)
     ),
+    # Stock avatars: for businesses choosing a wearer and admins; a model never.
+    "marketplace:avatar-image": Expect(kwargs=("avatar_id",), **business(200), ada=200),
     "marketplace:release": Expect(**model()),
+    # Noah signed a release too (make_listed): each model gets their own copy.
+    "marketplace:release-copy": Expect(**model()),
     "marketplace:release-withdraw": Expect(**model(405)),
     "marketplace:consent-inbox": Expect(**model()),
     "marketplace:consent-approve": Expect(
@@ -118,6 +132,8 @@ EXPECTED: dict[str, Expect] = {
     "generations:new": Expect(**business()),
     "generations:batch": Expect(kwargs=("batch_id",), **business(200, bob=404)),
     "generations:batch-status": Expect(kwargs=("batch_id",), **business(200, bob=404)),
+    "generations:batch-zip": Expect(kwargs=("batch_id",), **business(200, bob=404)),
+    "generations:product": Expect(kwargs=("generation_id",), **business(200, bob=404)),
     "generations:history": Expect(**business()),
     "generations:royalties": Expect(**model()),
     "generations:royalties-csv": Expect(**model()),
@@ -161,7 +177,9 @@ EXPECTED: dict[str, Expect] = {
         ada=405,
         post_by_outsiders=(*NOAH_POSTS, ("business_bob", 404), ("anonymous", LOGIN)),
     ),
-    "generations:verify": Expect(**business(), **model(), ada=200),
+    # Admins review any generation's images; nobody else reaches them here.
+    "generations:admin-media": Expect(kwargs=("generation_id", "variant"), ada=200),
+    "generations:verify": Expect(anonymous=200, **EVERYONE_SIGNED_IN),
 }
 
 
@@ -204,6 +222,12 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada):
         make_listed(model_user)
     request = approve(business_alice, model_mia)
     grant_credits(business_alice, 1)
+    from marketplace.models import AIAvatar
+    from modelsnapper.storage import save_private
+
+    avatar = AIAvatar.objects.create(
+        name="World avatar", s3_url=save_private(prefix="avatars", content=b"x"), is_active=True
+    )
     batch = generation_create(
         business=BusinessProfile.objects.select_related("package").get(user_id=business_alice.pk),
         wearer=Wearer("model", model_mia.pk),
@@ -225,6 +249,9 @@ def world(business_alice, business_bob, model_mia, model_noah, admin_ada):
         "invoice_id": invoice.pk,
         "batch_id": batch.pk,
         "generation_id": generation.pk,
+        "slug": "red-tee",
+        "avatar_id": avatar.pk,
+        "variant": "output",
     }
 
 

@@ -47,9 +47,10 @@ def test_business_makes_on_model_photos_and_the_model_sees_the_royalties(
     _login(page, live_server, business_alice)
 
     page.goto("/generations/new/")
-    assert page.get_by_text("Allowed: Top, Bottom").first.is_visible()
+    assert page.get_by_text("Allows: Top, Bottom").first.is_visible()
     page.set_input_files("input[name=photos]", files)
-    page.get_by_label("Human model · Mia").check()
+    page.locator("label.wearer-card", has_text="Mia").click()
+    assert page.locator("label.wearer-card", has_text="Mia").locator("input").is_checked()
     page.select_option("select[name=category]", "top")
     screenshot("generations-new")
     page.get_by_role("button", name="Generate").click()

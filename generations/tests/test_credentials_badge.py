@@ -26,7 +26,10 @@ def test_business_and_model_pages_show_an_intact_modelsnapper_credential(
 
         assert "Content Credentials" in page
         assert "ModelSnapper · intact" in page
-        assert mia_approves_alice.pk in page  # the consent that allowed it
+        # The consent that allowed it, in words: when it was given and its state now.
+        assert "<dt>Consent</dt><dd>Given " in page and "approved now" in page
+        assert mia_approves_alice.pk not in page
+        assert f"this photo, made {generation.generated_at:%-d %b %Y}" in page
 
 
 def test_a_failed_generation_shows_no_badge(client, business_alice, avatar):

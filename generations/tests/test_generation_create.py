@@ -162,7 +162,7 @@ def test_a_model_who_approved_another_business_is_refused(
     approve(business_bob, model_mia)
     grant_credits(business_alice, 1)
 
-    with pytest.raises(DomainError, match="has not approved your business"):
+    with pytest.raises(DomainError, match="has not given your business consent"):
         _create(business_alice, Wearer("model", model_mia.pk))
 
     assert credits_of(business_alice) == 1
@@ -175,7 +175,7 @@ def test_a_model_who_revoked_is_refused(business_alice, model_mia, mia_approves_
     consent_revoke(actor=model_mia, consent_request_id=mia_approves_alice.pk)
     grant_credits(business_alice, 1)
 
-    with pytest.raises(DomainError, match="has not approved your business"):
+    with pytest.raises(DomainError, match="has not given your business consent"):
         _create(business_alice, Wearer("model", model_mia.pk))
 
     assert credits_of(business_alice) == 1

@@ -196,6 +196,9 @@ def _own_paths(world, owner_id: str) -> list[str]:
         "batch_id": world["batch"].pk,
         "invoice_id": world["invoice"].pk,
         "package_id": world["checkout"].package_id,
+        "slug": "red-tee",
+        "avatar_id": "0" * 24,
+        "variant": "output",
     }
     paths = []
     for route in _walk(get_resolver().url_patterns):

@@ -88,11 +88,20 @@ def test_the_url_name_resolves():
     assert reverse("generations:verify") == URL
 
 
-def test_anonymous_is_sent_to_login(client, signed_image):
-    assert client.get(URL).status_code == 302
+def test_anyone_without_an_account_may_check_an_image_but_sees_no_consent_details(
+    client, mia_generation, signed_image
+):
+    assert client.get(URL).status_code == 200
     response = upload(client, signed_image)
-    assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/")
+    assert response.status_code == 200
+    assert response.context["report"].is_modelsnapper
+    assert response.context["report"].intact
+    assert response.context["match"] is None
+    page = response.content.decode()
+    assert "intact ModelSnapper Content Credential" in page
+    assert str(mia_generation.pk) not in page
+    assert str(mia_generation.consent_request_id) not in page
+    assert "Alice Boutique" not in page and "Mia" not in page
 
 
 @pytest.mark.parametrize("persona", ["business_alice", "model_mia", "model_noah", "admin_ada"])
@@ -117,9 +126,12 @@ def test_the_business_that_made_it_sees_which_generation_and_consent(
     page = response.content.decode()
     assert "intact ModelSnapper Content Credential" in page
     assert "Your generation" in page
-    assert str(mia_generation.pk) in page
-    assert str(mia_generation.consent_request_id) in page
     assert reverse("generations:detail", args=[mia_generation.pk]) in page
+    # The consent in words (when, and its state now), never its id.
+    assert "Given " in page and "approved now" in page
+    text = page.replace(reverse("generations:detail", args=[mia_generation.pk]), "")
+    assert str(mia_generation.pk) not in text
+    assert str(mia_generation.consent_request_id) not in text
     assert "Content Credentials" in page and "AI-generated" in page
 
 
@@ -133,7 +145,8 @@ def test_the_model_whose_likeness_it_is_sees_the_business_and_consent(
     page = response.content.decode()
     assert "Made with your likeness" in page
     assert "Alice Boutique" in page
-    assert str(mia_generation.consent_request_id) in page
+    assert "approved now" in page
+    assert str(mia_generation.consent_request_id) not in page
 
 
 @pytest.mark.parametrize("outsider", ["business_bob", "model_noah", "admin_ada"])

@@ -80,7 +80,8 @@ def test_model_verifies_a_found_image_in_the_browser(
 
     assert page.get_by_text("intact ModelSnapper Content Credential").is_visible()
     assert page.get_by_text("Alice Boutique").is_visible()
-    assert str(consent.pk) in page.content()
+    assert str(consent.pk) not in page.content()
+    assert "approved now" in page.content()
 
     changed = bytearray(signed)
     changed[-2000] ^= 0x01

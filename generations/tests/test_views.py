@@ -57,8 +57,13 @@ def test_new_page_lists_approving_models_with_their_usage_limits(
     client.force_login(business_alice)
     body = client.get(reverse("generations:new")).content.decode()
     assert f'value="model:{model_mia.pk}"' in body
-    assert "Human model · Mia" in body
-    assert "Allowed: Top, Bottom" in body
+    card = body[body.index(f'value="model:{model_mia.pk}"') :]
+    card = card[: card.index("</label>")]
+    # Photo, name, what the consent allows and the royalty, before a credit is spent.
+    assert '<img src="/marketplace/media/models/' in card
+    assert '<strong class="wearer-name">Mia</strong>' in card
+    assert "Allows: Top, Bottom" in card
+    assert "$1.00 royalty to Mia per photo" in card
 
 
 def test_new_page_does_not_list_a_model_who_approved_another_business(
@@ -142,7 +147,11 @@ def test_a_wearer_the_business_may_not_use_is_refused_by_the_form(
     response = _post_new(client, f"model:{model_mia.pk}")
 
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    page = response.content.decode()
+    assert "Select a valid choice" not in page and "is not one of the available" not in page
+    assert f"model:{model_mia.pk}" not in page
+    assert 'data-testid="wearer-error"' in page
+    assert "Your package does not include human models" in page
     assert not Generation.objects.exists() and credits_of(business_alice) == 1
 
 
@@ -268,7 +277,8 @@ def test_a_form_without_its_token_is_refused_with_a_message(client, business_ali
     response = _post_new(client, f"avatar:{avatar.pk}", token="")
 
     assert response.status_code == 200
-    assert "Batch token: This field is required." in response.content.decode()
+    assert "This form was out of date, so nothing was sent." in response.content.decode()
+    assert "Batch token" not in response.content.decode()
     assert not Generation.objects.exists() and credits_of(business_alice) == 1
 
 

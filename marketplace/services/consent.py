@@ -233,8 +233,10 @@ def consent_approve(
 
 
 @transaction.atomic
-def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
+def consent_reject(*, actor: User, consent_request_id: str, reason: str = "") -> ConsentRequest:
+    """The model declines; an optional reason (for the business) goes in the trail and email."""
     request = _request_for_model(actor=actor, consent_request_id=consent_request_id)
+    reason = " ".join((reason or "").split())[:MAX_REJECT_REASON]
     now = timezone.now()
     _decide(
         request=request,
@@ -244,16 +246,21 @@ def consent_reject(*, actor: User, consent_request_id: str) -> ConsentRequest:
         event_type=ConsentEventType.REJECTED,
         refusal=DomainError(ERR_NOT_PENDING, code=MarketplaceCode.NOT_PENDING),
         now=now,
+        event_details={"reason": reason} if reason else None,
     )
     name = _model_name(actor.pk)
     notifications.notify_on_commit(
         "consent_rejected",
         to=[request.business.email],
         name=name,
+        reason=reason,
         url=notifications.absolute_url("marketplace:business-consents"),
     )
     request.refresh_from_db()
     return request
+
+
+MAX_REJECT_REASON = 300
 
 
 @transaction.atomic

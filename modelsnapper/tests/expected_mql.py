@@ -176,4 +176,9 @@ EXPECTED_INDEXES: dict[str, list[tuple]] = {
     "licence_records": [
         ix(("generationId", 1), unique=True, partial=_unique_on(generationId="objectId")),
     ],
+    # --- home: the operator-edited public pages -----------------------------------------
+    "site_pages": [
+        ix(("slug", 1), unique=True, partial=_unique_on(slug="string")),
+        ix(("updatedBy", 1)),  # ForeignKey to users
+    ],
 }

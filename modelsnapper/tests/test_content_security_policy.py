@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
@@ -39,6 +40,7 @@ def test_the_scan_finds_what_it_looks_for():
     assert not INLINE_HANDLER.search('<form data-submit-once data-confirm="Sure?">')
 
 
+@pytest.mark.django_db
 def test_every_html_response_carries_the_policy_and_the_other_headers(client):
     response = client.get("/")
     policy = response["Content-Security-Policy"]

@@ -33,7 +33,7 @@ from modelsnapper.tests.mongo_offline import (
 )
 from modelsnapper.tests.seed_schema import BSON_TYPES, SEED, seed_instances
 
-OUR_APPS = ("accounts", "marketplace", "billing", "generations", "payouts")
+OUR_APPS = ("accounts", "marketplace", "billing", "generations", "payouts", "home")
 OID = "5f1d7f0e0a3b4c5d6e7f8091"
 OTHER_OID = "65a0c0ffee0ddba11c0ffee1"
 
