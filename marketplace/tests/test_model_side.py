@@ -99,12 +99,11 @@ def test_a_model_uploads_several_likeness_photos_at_once(client, model_mia):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from accounts.models import ModelProfile
-    from marketplace.tests.conftest import image_bytes
+    from marketplace.avatar_art import portrait_jpeg_bytes
 
     client.force_login(model_mia)
     photos = [
-        SimpleUploadedFile(f"me-{i}.jpg", image_bytes(color=(90 + i * 30, 120, 90)), "image/jpeg")
-        for i in range(3)
+        SimpleUploadedFile(f"me-{i}.jpg", portrait_jpeg_bytes(i), "image/jpeg") for i in range(3)
     ]
     response = client.post(reverse("marketplace:likeness"), {"photo": photos}, follow=True)
     assert "3 photos added." in response.content.decode()
@@ -115,11 +114,11 @@ def test_a_bad_file_among_several_keeps_the_good_ones_and_names_the_bad_one(clie
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from accounts.models import ModelProfile
-    from marketplace.tests.conftest import image_bytes
+    from marketplace.avatar_art import portrait_jpeg_bytes
 
     client.force_login(model_mia)
     photos = [
-        SimpleUploadedFile("good.jpg", image_bytes(), "image/jpeg"),
+        SimpleUploadedFile("good.jpg", portrait_jpeg_bytes(), "image/jpeg"),
         SimpleUploadedFile("notes.jpg", b"not an image at all", "image/jpeg"),
     ]
     response = client.post(reverse("marketplace:likeness"), {"photo": photos})
