@@ -31,7 +31,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from PIL import Image, ImageOps
 
 from generations.engines.base import (
@@ -43,6 +43,7 @@ from generations.engines.base import (
     EngineResult,
 )
 from modelsnapper.garments import GarmentCategory
+from modelsnapper.heartbeat import SHARED_CACHE
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 DEFAULT_MODEL_NAME = "tryon-v1.6"
@@ -212,14 +213,15 @@ def webhook_receive(*, generation_id: str, token: str, body: bytes) -> bool:
     prediction_id = payload.get("id") if isinstance(payload, dict) else None
     if not isinstance(prediction_id, str) or not re.fullmatch(r"[\w.-]{1,128}", prediction_id):
         return False
-    cache.add(
+    # The shared cache: the web process receives the call, a worker process waits for it.
+    caches[SHARED_CACHE].add(
         _WEBHOOK_MARK.format(prediction_id=prediction_id), generation_id, _WEBHOOK_MARK_SECONDS
     )
     return True
 
 
 def webhook_arrived(prediction_id: str) -> bool:
-    return cache.get(_WEBHOOK_MARK.format(prediction_id=prediction_id)) is not None
+    return caches[SHARED_CACHE].get(_WEBHOOK_MARK.format(prediction_id=prediction_id)) is not None
 
 
 def _error(spec: tuple[str, str, bool]) -> EngineError:

@@ -135,6 +135,6 @@ def test_the_admin_dashboard_shows_the_owed_total(
     connect(fake_stripe, model_mia)
     earn(model_mia, business_alice, 12)
     client.force_login(admin_ada)
-    assert 'data-testid="owed-total">$12.00<' in client.get("/dashboard/").content.decode()
+    assert 'data-testid="royalties-owed">$12.00<' in client.get("/dashboard/").content.decode()
     payouts_run(run_date=run_date)
-    assert 'data-testid="owed-total">$0.00<' in client.get("/dashboard/").content.decode()
+    assert 'data-testid="royalties-owed">$0.00<' in client.get("/dashboard/").content.decode()
