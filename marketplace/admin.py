@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -95,6 +95,14 @@ class AIAvatarAdmin(admin.ModelAdmin):
     @admin.display(description="Image")
     def preview_small(self, obj: AIAvatar) -> str:
         return self._img(obj, 48)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            # Refused by the service in save_model (storage down): nothing was saved.
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change) -> None:
         image = form.cleaned_data.get("image")

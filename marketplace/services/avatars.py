@@ -27,6 +27,10 @@ MAX_AVATAR_NAME = 120
 
 ERR_AVATAR_ADMIN = "Only an admin can change AI avatars."
 ERR_AVATAR_IMAGE = "Upload an image for the avatar (JPEG, PNG or WebP)."
+ERR_AVATAR_STORAGE = (
+    "The avatar's image could not be stored right now, so nothing was saved. "
+    "Please try again in a few minutes."
+)
 
 
 def is_avatar_key(key: str) -> bool:
@@ -46,11 +50,16 @@ def _clean_name(name: str) -> str:
 def _store(upload: Any) -> str:
     # An admin form may have run the pipeline already (to show its message on the field).
     processed = upload if isinstance(upload, ProcessedImage) else process_image_upload(upload)
-    key = storage.save_private(prefix=AVATAR_PREFIX, content=processed.jpeg_bytes)
+    try:
+        key = storage.save_private(prefix=AVATAR_PREFIX, content=processed.jpeg_bytes)
+    except storage.StorageUnavailable:
+        raise DomainError(ERR_AVATAR_STORAGE, code=MarketplaceCode.STORAGE) from None
     try:
         storage.save_private_variant(key=key, variant="thumb", content=processed.thumbnail_bytes)
-    except Exception:
+    except Exception as exc:
         storage.delete_private(key)
+        if isinstance(exc, storage.StorageUnavailable):
+            raise DomainError(ERR_AVATAR_STORAGE, code=MarketplaceCode.STORAGE) from None
         raise
     return key
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
@@ -164,3 +165,26 @@ def test_a_queued_job_whose_avatar_now_points_elsewhere_is_refused_and_refunded(
     assert generation.status != GenerationStatus.SUCCEEDED
     assert not generation.output_s3_url
     assert credits_of(business_alice) == 1
+
+
+def test_an_avatar_upload_on_failing_storage_says_so_and_keeps_nothing(client, admin_ada, settings):
+    from generations.tests.test_storage_failure import FailingAfterStorage
+
+    FailingAfterStorage.allowed, FailingAfterStorage.writes = 1, 0  # the thumbnail fails
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "generations.tests.test_storage_failure.FailingAfterStorage",
+            "OPTIONS": {"location": str(settings.MEDIA_ROOT)},
+        },
+    }
+    client.force_login(admin_ada)
+
+    response = _add(client, name="AI Model Sophia", is_active="on", image=_png_upload())
+    page = client.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:marketplace_aiavatar_add")
+    assert "could not be stored right now, so nothing was saved" in page
+    assert not AIAvatar.objects.exists()
+    assert not [f for _, _, files in os.walk(settings.MEDIA_ROOT) for f in files]
