@@ -288,8 +288,15 @@ def generation_for_viewer(*, user: User, generation_id: str) -> Generation | Non
     return generation
 
 
+# A record is written before the output is stored and consent checked a last time: a
+# job refused or failed after that has a record for a photo that does not exist.
+LICENSED_STATUSES = (GenerationStatus.SUCCEEDED, GenerationStatus.TAKEN_DOWN)
+
+
 def licence_record_for(*, generation: Generation) -> LicenceRecord | None:
-    """The licence record of a generation the caller may already see, or None."""
+    """The licence record of a photo that was made (the caller may see the generation)."""
+    if generation.status not in LICENSED_STATUSES:
+        return None
     return LicenceRecord.objects.filter(generation_id=generation.pk).first()
 
 

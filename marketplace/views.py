@@ -187,7 +187,8 @@ def reference_thumb(
 def avatar_image(request: AuthenticatedRequest, avatar_id: str) -> HttpResponseBase:
     """A stock avatar's picture: for businesses choosing a wearer, and admins."""
     avatar = selectors.avatar_for_viewer(viewer=request.user, avatar_id=avatar_id)
-    if avatar is None or not avatar.s3_url:
+    # Only an uploaded avatar image (avatars/…), never whatever key an old row names.
+    if avatar is None or not services.is_avatar_key(avatar.s3_url):
         raise Http404("No such avatar.")
     return private_file_response(avatar.s3_url)
 

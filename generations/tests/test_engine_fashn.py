@@ -470,6 +470,24 @@ def test_a_webhook_with_a_wrong_token_or_body_is_refused(client):
     assert response.status_code == 200 and webhook_arrived("pred-9")
 
 
+def test_a_real_size_webhook_delivery_with_its_base64_image_is_taken(client):
+    """FASHN posts the finished prediction with its base64 output (return_base64): far
+    above the 256 KB every ordinary view takes."""
+    from generations.engines.fashn import webhook_arrived, webhook_token
+
+    generation_id = "d" * 24
+    image = "data:image/jpeg;base64," + "A" * 600_000
+    body = json.dumps({"id": "pred-big", "status": "completed", "output": [image]})
+    response = client.post(
+        f"/generations/fashn/webhook/{generation_id}/?token={webhook_token(generation_id)}",
+        data=body,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert webhook_arrived("pred-big")
+
+
 class _FakeClock:
     def __init__(self, step: float) -> None:
         self.now, self.step = 0.0, step

@@ -92,6 +92,20 @@ def test_outsiders_get_404(client, made, business_bob, model_noah):
             assert client.get(reverse(name, args=[made.pk])).status_code == 404
 
 
+def test_a_photo_refused_after_its_record_was_written_shows_no_licence(
+    client, made, business_alice
+):
+    """The record is written before consent is checked a last time: a job refused then
+    has a record for a photo that was never made, and no page may offer it."""
+    Generation.objects.filter(pk=made.pk).update(status=GenerationStatus.REFUSED)
+    client.force_login(business_alice)
+
+    for name in ("generations:licence", "generations:licence-json"):
+        assert client.get(reverse(name, args=[made.pk])).status_code == 404
+    detail = client.get(reverse("generations:detail", args=[made.pk])).content.decode()
+    assert reverse("generations:licence", args=[made.pk]) not in detail
+
+
 def test_a_retried_job_keeps_the_first_record(made):
     first = LicenceRecord.objects.get(generation_id=made.pk)
     again = licence_record_ensure(generation=made)

@@ -172,3 +172,19 @@ def test_the_avatar_image_is_served_to_businesses_only_while_active(
     avatar.save(update_fields=["is_active"])
     client.force_login(business_alice)
     assert client.get(url).status_code == 404
+
+
+def test_an_avatar_row_naming_any_other_stored_file_serves_nothing(
+    client, business_alice, model_mia, mia_approves_alice, avatar
+):
+    """An old row pointing at a model's likeness photo must not show it to businesses."""
+    from accounts.models import ModelProfile
+    from marketplace.models import AIAvatar
+
+    likeness_key = ModelProfile.objects.get(user_id=model_mia.pk).reference_images[0]
+    AIAvatar.objects.filter(pk=avatar.pk).update(s3_url=likeness_key)
+    client.force_login(business_alice)
+
+    response = client.get(reverse("marketplace:avatar-image", args=[avatar.pk]))
+
+    assert response.status_code == 404
