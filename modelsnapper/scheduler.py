@@ -89,10 +89,13 @@ def register_enqueuer(enqueuer: JobEnqueuer) -> None:
     _enqueuer[:] = [enqueuer]
 
 
+def _slot_key(job: PeriodicJob, now: datetime) -> str:
+    return f"scheduler:{job.name}:{job.slot(now)}"
+
+
 def _claim(job: PeriodicJob, now: datetime) -> bool:
-    key = f"scheduler:{job.name}:{job.slot(now)}"
     timeout = int(job.every.total_seconds() * 2) + 60
-    return bool(caches[SHARED_CACHE].add(key, now.isoformat(), timeout=timeout))
+    return bool(caches[SHARED_CACHE].add(_slot_key(job, now), now.isoformat(), timeout=timeout))
 
 
 def tick(*, now: datetime | None = None) -> list[str]:
@@ -106,7 +109,9 @@ def tick(*, now: datetime | None = None) -> list[str]:
         try:
             enqueue(job.name)
         except Exception:
-            # The slot stays claimed: the job runs at its next slot (all are sweeps).
+            # Unclaimed again: the next tick retries (a weekly payout run must not wait
+            # a week because the queue was down for a moment).
+            caches[SHARED_CACHE].delete(_slot_key(job, now))
             logger.exception("scheduler: could not enqueue %s", job.name)
             continue
         logger.info("scheduler: enqueued %s", job.name)

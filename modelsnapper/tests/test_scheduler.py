@@ -93,6 +93,12 @@ def test_a_queue_that_is_down_is_logged_and_the_tick_goes_on(monkeypatch, caplog
     assert scheduler.tick(now=NOON) == []
     assert sorted(calls) == ["expire_consents", "requeue_generations"]
     assert "could not enqueue" in caplog.text
+    # The queue is back: the next tick of the same slot enqueues what failed.
+    monkeypatch.setattr(scheduler, "_enqueuer", [calls.append])
+    assert sorted(scheduler.tick(now=NOON + timedelta(seconds=10))) == [
+        "expire_consents",
+        "requeue_generations",
+    ]
 
 
 @pytest.mark.django_db
