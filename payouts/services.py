@@ -367,7 +367,7 @@ def _send(entry: PayoutEntry, report: RunReport) -> None:
         report.paid.append(entry.key)
 
 
-def _settle_pending(entry: PayoutEntry, report: RunReport) -> None:
+def _settle_pending(entry: PayoutEntry, report: RunReport, held: set[Any]) -> None:
     """A row a crash left ``pending`` (MongoDB only: on SQL the row and the balance move
     commit together). Whether its amount was taken is proved from the ledger: the
     cached balance is either the ledger's expectation (not taken) or that minus this
@@ -380,11 +380,20 @@ def _settle_pending(entry: PayoutEntry, report: RunReport) -> None:
         PayoutEntry.objects.filter(pk=entry.pk, state=PayoutState.PENDING).update(
             state=PayoutState.CANCELLED, error="Interrupted before the balance moved."
         )
+    elif cached == expected - entry.amount and entry.method != PayoutMethod.STRIPE:
+        # A manual payout the admin made: its amount was taken, nothing is to be sent.
+        PayoutEntry.objects.filter(pk=entry.pk, state=PayoutState.PENDING).update(
+            state=PayoutState.PAID, balance_after=cached, updated_at=timezone.now()
+        )
     elif cached == expected - entry.amount:
         PayoutEntry.objects.filter(pk=entry.pk, state=PayoutState.PENDING).update(
             state=PayoutState.SENDING, balance_after=cached, updated_at=timezone.now()
         )
         entry.refresh_from_db()
+        if entry.model_id in held:
+            # Taken and waiting: a hold means nothing leaves, as for any unconfirmed payout.
+            report.skipped[str(entry.model_id)] = f"on hold: {entry.key} waits"
+            return
         _send(entry, report)
     else:
         report.skipped[str(entry.model_id)] = f"{entry.key} needs an admin: the ledger cannot tell."
@@ -411,7 +420,7 @@ def _resume_unsettled(report: RunReport, now: datetime) -> None:
     for entry in PayoutEntry.objects.filter(
         kind=EntryKind.PAYOUT, state=PayoutState.PENDING, updated_at__lt=now - PENDING_SETTLE_AFTER
     ):
-        _settle_pending(entry, report)
+        _settle_pending(entry, report, held)
 
 
 def _skip_reason(profile: ModelProfile, account: PayoutAccount | None) -> str:

@@ -285,7 +285,9 @@ def test_the_command_runs_for_a_given_date(fake_stripe, model_mia, business_alic
     assert date.fromisoformat("2031-03-10").weekday() == 0
 
 
-def _pending(model_user, *, minutes_ago: int, take: bool, account) -> PayoutEntry:
+def _pending(
+    model_user, *, minutes_ago: int, take: bool, account, method: str = "stripe"
+) -> PayoutEntry:
     """What a crash on MongoDB can leave: the claimed row, the balance moved or not."""
     from django.utils import timezone
 
@@ -293,7 +295,7 @@ def _pending(model_user, *, minutes_ago: int, take: bool, account) -> PayoutEntr
         key=f"payout:{model_user.pk}:2031-02-24",
         model_id=model_user.pk,
         amount=Decimal("12.00"),
-        method="stripe",
+        method=method,
         state=PayoutState.PENDING,
         run_date=date(2031, 2, 24),
         stripe_account_id=account.stripe_account_id,
@@ -317,6 +319,43 @@ def test_a_pending_row_whose_balance_moved_is_proved_taken_and_sent(
     entry.refresh_from_db()
     assert entry.state == PayoutState.PAID
     assert [t["amount"] for t in fake_stripe.transfers.values()] == [1200]
+    call_command("check_royalties")
+
+
+def test_a_pending_manual_payout_whose_balance_moved_is_settled_paid_never_sent(
+    fake_stripe, model_mia, business_alice, run_date
+):
+    """The admin paid by hand: the proved take settles it; nothing goes to Stripe and
+    nothing is given back (which would pay the model twice)."""
+    account = connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    entry = _pending(model_mia, minutes_ago=30, take=True, account=account, method="manual")
+
+    report = payouts_run(run_date=run_date)
+
+    entry.refresh_from_db()
+    assert entry.state == PayoutState.PAID
+    assert entry.key not in report.paid + report.failed
+    assert fake_stripe.transfers == {}
+    assert ModelProfile.objects.get(user_id=model_mia.pk).royalty_balance == Decimal("0.00")
+    call_command("check_royalties")
+
+
+def test_a_pending_payout_of_a_held_model_is_proved_taken_but_not_sent(
+    fake_stripe, model_mia, business_alice, run_date, admin_ada
+):
+    from payouts.services import payout_hold
+
+    account = connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    payout_hold(model_user_id=model_mia.pk, actor=admin_ada, reason="misuse report open")
+    entry = _pending(model_mia, minutes_ago=30, take=True, account=account)
+
+    payouts_run(run_date=run_date)
+
+    entry.refresh_from_db()
+    assert entry.state == PayoutState.SENDING
+    assert fake_stripe.transfers == {}
     call_command("check_royalties")
 
 
