@@ -763,6 +763,11 @@ def stripe_event_record(*, event: stripe_gateway.EventInfo) -> StripeEvent:
         return StripeEvent.objects.get(stripe_event_id=event.id)
 
 
+# Event types a connected account's events may carry (registered by payouts).
+CONNECTED_ACCOUNT_EVENTS: set[str] = set()
+MSG_NOT_FOR_CONNECTED_ACCOUNTS = "A connected account's event of this type is not applied."
+
+
 def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
     """Runs the event's handler once: only the caller that moves the state from
     received/failed (or a long-stuck started) to started runs it."""
@@ -780,8 +785,15 @@ def stripe_event_apply(*, event: StripeEvent) -> StripeEvent:
         return event
     handler = EVENT_HANDLERS.get(event.type)
     state, error = EventState.SUCCEEDED, ""
+    # A connected account's event (Stripe names the account) may only be one an app
+    # registered for connected accounts: never a checkout or invoice that grants credits.
+    from_account = bool(event.payload.get("account"))
+    if from_account and event.type not in CONNECTED_ACCOUNT_EVENTS:
+        handler, state, error = None, EventState.IGNORED, MSG_NOT_FOR_CONNECTED_ACCOUNTS
     try:
-        if handler is None:
+        if state == EventState.IGNORED:
+            pass
+        elif handler is None:
             state, error = EventState.IGNORED, "No handler for this event type."
         else:
             handler(stripe_gateway.event_object(event.payload), event)
@@ -1097,11 +1109,17 @@ EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
 
 
 def stripe_event_handler_register(
-    event_type: str, handler: Callable[[dict[str, Any], StripeEvent], None]
+    event_type: str,
+    handler: Callable[[dict[str, Any], StripeEvent], None],
+    *,
+    from_connected_accounts: bool = False,
 ) -> None:
     """An app above billing handles an event type (payouts: Connect events) without
-    billing importing it; the event is still stored and applied once here."""
+    billing importing it; the event is still stored and applied once here.
+    ``from_connected_accounts``: the type may come from a connected account's events."""
     existing = EVENT_HANDLERS.get(event_type)
     if existing is not None and existing is not handler:
         raise ValueError(f"{event_type} already has a handler.")
     EVENT_HANDLERS[event_type] = handler
+    if from_connected_accounts:
+        CONNECTED_ACCOUNT_EVENTS.add(event_type)

@@ -15,7 +15,11 @@ class PayoutsConfig(AppConfig):
         from payouts import services
 
         for event_type, handler in services.EVENT_HANDLERS.items():
-            billing_services.stripe_event_handler_register(event_type, handler)
+            billing_services.stripe_event_handler_register(
+                event_type,
+                handler,
+                from_connected_accounts=event_type in services.CONNECTED_ACCOUNT_EVENT_TYPES,
+            )
         # Weekly on PAYOUT_WEEKDAY at 06:00 UTC; a scheduler that was down catches up
         # within a day, never later (the payouts page promises that date).
         scheduler.register(

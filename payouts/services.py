@@ -632,6 +632,8 @@ def _on_transfer_reversed(obj: dict[str, Any], event: StripeEvent) -> None:
     )
 
 
+# Sent by the Connect endpoint about a connected account (the event names it).
+CONNECTED_ACCOUNT_EVENT_TYPES = frozenset({"account.updated", "account.application.deauthorized"})
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any], StripeEvent], None]] = {
     "account.updated": _on_account_updated,
     "account.application.deauthorized": _on_account_deauthorized,

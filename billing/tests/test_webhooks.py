@@ -68,6 +68,29 @@ def test_the_same_event_delivered_five_times_grants_credits_once(
     assert (stored.state, stored.attempts) == ("succeeded", 1)
 
 
+def test_a_connected_accounts_checkout_event_grants_nothing(
+    client, business_alice, starter, fake_stripe, post_event
+):
+    """Events about a connected account (Stripe names it in ``account``) reach only the
+    handlers registered for them (account.updated, ...): never the credit grant."""
+    fake_stripe.add_price("price_starter")
+    client.force_login(business_alice)
+    client.post(reverse("billing:checkout", args=[starter.pk]), {"nonce": "nonce-connected"})
+    record = CheckoutSession.objects.get()
+    event = make_event(
+        "checkout.session.completed", fake_stripe.complete_session(record.stripe_session_id)
+    )
+    event["account"] = "acct_1ConnectedModel"
+
+    assert post_event(event).status_code == 200
+
+    assert _balance(business_alice) == 0
+    assert not CreditLedgerEntry.objects.exists()
+    stored = StripeEvent.objects.get()
+    assert stored.state == "ignored"
+    assert stored.error == services.MSG_NOT_FOR_CONNECTED_ACCOUNTS
+
+
 def test_completed_and_async_succeeded_for_one_session_grant_once(
     client, business_alice, starter, fake_stripe, post_event
 ):
