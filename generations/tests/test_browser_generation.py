@@ -56,6 +56,7 @@ def test_business_makes_on_model_photos_and_the_model_sees_the_royalties(
     page.get_by_role("button", name="Generate").click()
     page.wait_for_url(re.compile(r"/generations/batches/[0-9a-f]{24}/$"))
     assert "0 of 2 done" in page.locator("#batch").inner_text()
+    assert not page.get_by_test_id("download-all").is_visible()  # nothing to download yet
     screenshot("generations-progress-queued")
 
     for generation in Generation.objects.filter(user_id=business_alice.pk):
@@ -64,6 +65,8 @@ def test_business_makes_on_model_photos_and_the_model_sees_the_royalties(
     page.get_by_text("2 of 2 done").wait_for(timeout=15_000)
     assert page.locator("#batch-bar").get_attribute("style") == "width: 100%;"
     page.locator("#batch-items img").nth(1).wait_for()
+    # The ZIP link appears with the photos, without a reload.
+    page.get_by_role("link", name="Download all (2) as ZIP").wait_for()
     screenshot("generations-progress-done")
 
     page.locator("#batch-items a").first.click()

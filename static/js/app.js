@@ -46,6 +46,12 @@
       document.getElementById("batch-done").textContent = data.done;
       showProgress(batch.querySelector(".progress"), data.percent);
       document.getElementById("batch-state").textContent = data.finished ? "· finished" : "· working…";
+      // "Download all" appears once a photo can be downloaded, without a reload.
+      var zip = document.getElementById("batch-zip");
+      if (zip) {
+        zip.hidden = !data.downloadable;
+        zip.textContent = "Download all (" + data.downloadable + ") as ZIP";
+      }
       document.getElementById("batch-items").innerHTML = data.items.map(function (item) {
         var picture = item.thumbnail_url
           ? '<img src="' + esc(item.thumbnail_url) + '" alt="Generated photo">'
