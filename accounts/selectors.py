@@ -32,10 +32,6 @@ def business_profile_for(user: User) -> BusinessProfile:
     )
 
 
-def model_profile_for(user: User) -> ModelProfile:
-    return ModelProfile.objects.get(user_id=user.pk)
-
-
 @dataclass(frozen=True)
 class BusinessIdentity:
     """What tells two businesses with look-alike names apart in a model's inbox."""

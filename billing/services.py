@@ -409,15 +409,6 @@ def ledger_repair(*, business: BusinessProfile) -> list[str]:
     return decisions
 
 
-def _applied_sum(business_id: str) -> int:
-    return (
-        CreditLedgerEntry.objects.filter(
-            business_id=business_id, state=LedgerState.APPLIED
-        ).aggregate(total=Sum("delta"))["total"]
-        or 0
-    )
-
-
 # --- checkout ---------------------------------------------------------------------------
 
 
