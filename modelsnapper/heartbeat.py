@@ -37,10 +37,11 @@ def worker_id() -> str:
 
 
 def beat(worker: str | None = None, *, now: float | None = None) -> None:
-    """Record that a worker is alive (it expires by itself after MAX_AGE_SECONDS)."""
+    """Record that a worker is alive. The beat's own time decides its age (one key,
+    kept until the next beat): no cache expiry, which the reader's clock would judge."""
     beat_at = time.time() if now is None else now
     caches[SHARED_CACHE].set(
-        HEARTBEAT_KEY, {"worker": worker or worker_id(), "at": beat_at}, timeout=MAX_AGE_SECONDS
+        HEARTBEAT_KEY, {"worker": worker or worker_id(), "at": beat_at}, timeout=None
     )
 
 
