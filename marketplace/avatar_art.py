@@ -103,9 +103,21 @@ _BACKDROPS = [(200, 205, 210), (225, 215, 200), (180, 195, 185), (210, 200, 220)
 PORTRAIT_VARIANTS = (0, 1, 3, 7, 8)
 
 
-def draw_portrait(index: int = 0, size: tuple[int, int] = (600, 800)) -> Image.Image:
+def draw_portrait(
+    index: int = 0,
+    size: tuple[int, int] = (600, 800),
+    *,
+    neck: int = 0,
+    arms: bool = False,
+    long_hair: bool = False,
+) -> Image.Image:
     """A head-and-shoulders portrait with one frontal face, deterministic per ``index``;
-    indexes 0-4 are five different photos (face shape, features, colours, framing)."""
+    indexes 0-4 are five different photos (face shape, features, colours, framing).
+
+    ``neck`` lengthens the neck (in the drawing's units, ~1 px at 600 px wide), ``arms`` adds
+    bare arms hanging beside the body and ``long_hair`` two locks falling over the shoulders:
+    the offline preview's tests use them to tell a measured body from one guessed from the face.
+    """
     variant = PORTRAIT_VARIANTS[index % len(PORTRAIT_VARIANTS)]
     width, height = size
     skin = _SKINS[variant % len(_SKINS)]
@@ -138,11 +150,29 @@ def draw_portrait(index: int = 0, size: tuple[int, int] = (600, 800)) -> Image.I
     )
     mouth = 32 + (variant % 5) * 4
     draw.ellipse((cx - mouth * s, cy + 55 * s, cx + mouth * s, cy + 75 * s), fill=(160, 70, 70))
-    draw.rectangle((cx - 40 * s, cy + 125 * s, cx + 40 * s, cy + 180 * s), fill=skin)
+    draw.rectangle((cx - 40 * s, cy + 125 * s, cx + 40 * s, cy + (180 + neck) * s), fill=skin)
     clothes = ((variant * 53) % 200 + 30, (variant * 97) % 200 + 30, (variant * 31) % 200 + 30)
+    shoulders = cy + (175 + neck) * s
     draw.rounded_rectangle(
-        (cx - 210 * s, cy + 175 * s, cx + 210 * s, height + 40), radius=int(60 * s), fill=clothes
+        (cx - 210 * s, shoulders, cx + 210 * s, height + 40), radius=int(60 * s), fill=clothes
     )
+    if arms:
+        for side in (-1, 1):
+            outer = cx + side * 215 * s
+            inner = cx + side * 150 * s
+            draw.rounded_rectangle(
+                (min(outer, inner), shoulders + 90 * s, max(outer, inner), height + 40),
+                radius=int(30 * s),
+                fill=skin,
+            )
+    if long_hair:
+        for side in (-1, 1):
+            near, far = cx + side * 95 * s, cx + side * 150 * s
+            draw.rounded_rectangle(
+                (min(near, far), cy - 60 * s, max(near, far), shoulders + 140 * s),
+                radius=int(24 * s),
+                fill=hair,
+            )
     return image.filter(ImageFilter.GaussianBlur(3))
 
 

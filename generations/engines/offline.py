@@ -27,7 +27,7 @@ from generations.engines.base import (
     EngineRequest,
     EngineResult,
 )
-from modelsnapper import faces
+from generations.engines.wearer import find_body
 from modelsnapper.garments import GarmentCategory
 
 COMPOSITE_SYNTHETIC = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeSynthetic"
@@ -382,36 +382,13 @@ def estimate_torso_box(wearer: Image.Image) -> tuple[float, float, float, float]
     return DEFAULT_TORSO_BOX
 
 
-# Torso from the face (adult proportions, in face-box units of OpenCV's cascade, whose box
-# runs from the brows to the mouth): chin, shoulder line, hip line, shoulder width.
-_CHIN_BELOW_FACE_TOP = 1.12
-_SHOULDERS_BELOW_CHIN = 0.45
-_TORSO_LENGTH = 2.7
-_SHOULDER_WIDTH = 2.5
-
-
 def pose_torso_box(wearer: Image.Image) -> tuple[float, float, float, float] | None:
-    """Torso as fractions of the (3:4) wearer image, anchored on the shoulders and hips
-    found from the person's one face; None when no single face is found (then the figure's
-    mass decides). Keeps the garment below the chin, where estimating from the figure's
-    mass put it over the face of a head-and-shoulders photo."""
-    found = faces.find_faces(wearer)
-    if len(found) != 1:
-        return None
-    face = found[0]
-    w, h = wearer.size
-    centre = face.x + face.width / 2
-    shoulders = face.y + face.height * (_CHIN_BELOW_FACE_TOP + _SHOULDERS_BELOW_CHIN)
-    hips = shoulders + face.height * _TORSO_LENGTH
-    half = face.width * _SHOULDER_WIDTH / 2
-    if shoulders >= h * 0.9:  # a face at the bottom edge: no body to dress
-        return None
-    return (
-        max(0.0, (centre - half) / w),
-        shoulders / h,
-        min(1.0, (centre + half) / w),
-        min(1.0, hips / h),
-    )
+    """Torso as fractions of the (3:4) wearer image, anchored on the shoulders and hips of
+    the person's body (``wearer.find_body``); None when no single face is found (then the
+    figure's mass decides). Keeps the garment below the chin, where estimating from the
+    figure's mass put it over the face of a head-and-shoulders photo."""
+    body = find_body(wearer)
+    return body.torso if body else None
 
 
 def garment_region(
@@ -452,7 +429,8 @@ def composite(
 ) -> bytes:
     cutout = cut_out_garment(_open_rgb(garment, what="product photo", max_side=_WORK_SIZE))
     canvas = _fit_wearer(_open_rgb(wearer, what="wearer photo", max_side=OUTPUT_HEIGHT))
-    torso = torso_box or pose_torso_box(canvas) or estimate_torso_box(canvas)
+    body = None if torso_box else find_body(canvas)
+    torso = torso_box or (body.torso if body else None) or estimate_torso_box(canvas)
     left, top, right, bottom = garment_region(category, torso)
     region_w, region_h = right - left, bottom - top
     scale = min(region_w / cutout.image.width, region_h / cutout.image.height)
@@ -463,10 +441,15 @@ def composite(
     x = left + (region_w - size[0]) // 2
     y = top
 
+    front = body.front if body else None
+    wearer_photo = canvas.copy() if front else None
     canvas.paste(
         Image.new("RGB", canvas.size, (20, 16, 14)), (0, 0), _shadow(alpha, canvas.size, (x, y))
     )
     canvas.paste(piece, (x, y), alpha)
+    if wearer_photo and front:
+        # The wearer's arms and hair that hang in front of the garment stay in front.
+        canvas.paste(wearer_photo, (0, 0), front)
     _label(canvas)
 
     out = io.BytesIO()

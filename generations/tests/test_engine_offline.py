@@ -299,3 +299,160 @@ def test_a_wearer_without_a_face_falls_back_to_the_figure_and_stays_a_preview():
         image = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
         label = image.crop((12, OUTPUT_HEIGHT - 33, 150, OUTPUT_HEIGHT - 15))
         assert ImageStat.Stat(label).extrema[0][1] >= 240  # the "offline preview" label
+
+
+# --- the wearer's body: shoulders measured on the silhouette, arms and hair in front --------
+
+
+def _portrait_geometry(index: int, neck: int = 0) -> dict[str, float]:
+    """Where ``draw_portrait`` put things, in output pixels (a 600x800 drawing is 3:4, so
+    the output is the drawing scaled by 1024/600)."""
+    from marketplace.avatar_art import PORTRAIT_VARIANTS
+
+    variant = PORTRAIT_VARIANTS[index]
+    s = 0.85 + (variant % 3) * 0.15
+    cx = 300 + ((variant % 5) - 2) * 18
+    cy = int(800 * 0.41) + ((variant % 4) - 1) * 14
+    k = OUTPUT_WIDTH / 600
+    return {
+        "s": s * k,
+        "cx": cx * k,
+        "shoulders": (cy + (175 + neck) * s) * k,
+        "chin": (cy + 130 * s) * k,
+    }
+
+
+def _wearer_canvas(**drawing) -> tuple[bytes, Image.Image]:
+    from generations.engines.offline import _fit_wearer, _open_rgb
+    from marketplace.avatar_art import draw_portrait
+
+    index = drawing.pop("index")
+    data = _jpeg(draw_portrait(index, **drawing), quality=92)
+    return data, _fit_wearer(_open_rgb(data, what="wearer photo", max_side=OUTPUT_HEIGHT))
+
+
+def sweater_photo(color=RED) -> bytes:
+    """A boxy sweater laid flat with its sleeves out: wide enough to cover arms and hair."""
+    image = Image.new("RGB", (1000, 700), (248, 248, 246))
+    ImageDraw.Draw(image).rectangle([40, 40, 960, 660], fill=color)
+    return _jpeg(image, quality=92)
+
+
+@pytest.mark.parametrize(("index", "neck"), [(0, 0), (0, 90), (1, 0), (1, 40), (2, 40)])
+def test_the_shoulder_line_is_measured_on_the_silhouette_not_guessed_from_the_face(index, neck):
+    from generations.engines.wearer import (
+        CHIN_BELOW_FACE_TOP,
+        SHOULDERS_BELOW_CHIN,
+        find_body,
+    )
+    from modelsnapper import faces
+
+    _, canvas = _wearer_canvas(index=index, neck=neck)
+    truth = _portrait_geometry(index, neck)["shoulders"]
+    body = find_body(canvas)
+    assert body is not None and body.shoulders_measured
+    assert abs(body.torso[1] * OUTPUT_HEIGHT - truth) <= 0.015 * OUTPUT_HEIGHT
+    # The face's proportions alone (what the preview used before) miss this drawing's line.
+    face = faces.find_faces(canvas)[0]
+    guessed = face.y + face.height * (CHIN_BELOW_FACE_TOP + SHOULDERS_BELOW_CHIN)
+    assert abs(guessed - truth) > 0.02 * OUTPUT_HEIGHT
+    # The shoulders' width is the drawing's body (420 units), not a guess.
+    measured = (body.torso[2] - body.torso[0]) * OUTPUT_WIDTH
+    assert measured == pytest.approx(420 * _portrait_geometry(index)["s"], rel=0.08)
+
+
+def _stays(canvas: Image.Image, output: Image.Image, box: tuple[float, ...]) -> float:
+    """Mean channel difference between the wearer photo and the output inside ``box``."""
+    from PIL import ImageChops
+
+    box = tuple(round(v) for v in box)
+    return max(ImageStat.Stat(ImageChops.difference(canvas.crop(box), output.crop(box))).mean)
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_bare_arms_beside_the_torso_stay_in_front_of_the_garment(index):
+    wearer, canvas = _wearer_canvas(index=index, arms=True)
+    g = _portrait_geometry(index)
+    result = OfflineEngine().generate(
+        EngineRequest(
+            generation_id="d" * 24, garment_jpeg=sweater_photo(), wearer_jpeg=wearer, category="top"
+        )
+    )
+    output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
+    s, cx = g["s"], g["cx"]
+    rows = (g["shoulders"] + 160 * s, g["shoulders"] + 260 * s)
+    for side in (-1, 1):
+        arm = cx + side * 182 * s  # the middle of the arm drawn at 150..215 units out
+        assert _stays(canvas, output, (arm - 12 * s, rows[0], arm + 12 * s, rows[1])) < 8
+    # ... while the sweater covers the chest between them.
+    red, green, _ = ImageStat.Stat(
+        output.crop((round(cx - 60 * s), round(rows[0]), round(cx + 60 * s), round(rows[1])))
+    ).mean
+    assert red - green > 100
+
+
+@pytest.mark.parametrize("index", [1, 2])
+def test_hair_falling_over_the_shoulders_stays_in_front_of_the_garment(index):
+    wearer, canvas = _wearer_canvas(index=index, long_hair=True)
+    g = _portrait_geometry(index)
+    result = OfflineEngine().generate(
+        EngineRequest(
+            generation_id="e" * 24, garment_jpeg=sweater_photo(), wearer_jpeg=wearer, category="top"
+        )
+    )
+    output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
+    s, cx = g["s"], g["cx"]
+    rows = (g["shoulders"] + 30 * s, g["shoulders"] + 110 * s)
+    for side in (-1, 1):
+        lock = cx + side * 122 * s  # the middle of the lock drawn at 95..150 units out
+        assert _stays(canvas, output, (lock - 10 * s, rows[0], lock + 10 * s, rows[1])) < 8
+    red, green, _ = ImageStat.Stat(
+        output.crop((round(cx - 40 * s), round(rows[0]), round(cx + 40 * s), round(rows[1])))
+    ).mean
+    assert red - green > 100
+
+
+def test_a_silhouette_without_shoulders_falls_back_to_the_faces_proportions_in_front_of_nothing(
+    monkeypatch,
+):
+    import numpy as np
+
+    from generations.engines import wearer
+
+    # A head alone (a disc) has no row where it widens into shoulders ...
+    rows, columns = np.ogrid[:192, :144]
+    head = (rows - 60) ** 2 + (columns - 72) ** 2 <= 30**2
+    face = wearer.faces.Face(x=300, y=250, width=300, height=300)
+    assert wearer._shoulder_line(head, face, 144 / 1024) is None
+    # ... and one that does, widens where it was drawn to.
+    body = head | ((rows >= 120) & (columns >= 20) & (columns < 124))
+    body |= (rows >= 90) & (np.abs(columns - 72) <= 8)  # the neck
+    assert wearer._shoulder_line(body, face, 144 / 1024) == (120.0, 20.0, 124.0)
+
+    # When GrabCut finds no figure, the face's proportions place the torso, nothing is in front.
+    monkeypatch.setattr(wearer, "_person_mask", lambda *args: None)
+    _, canvas = _wearer_canvas(index=0)
+    found = wearer.find_body(canvas)
+    assert found is not None and not found.shoulders_measured and found.front is None
+    assert found.torso[1] * OUTPUT_HEIGHT > _portrait_geometry(0)["chin"]
+
+
+@pytest.mark.parametrize("drawing", [{}, {"arms": True, "long_hair": True}])
+def test_a_measured_body_gives_the_same_bytes_every_time(drawing):
+    wearer, _ = _wearer_canvas(index=1, **drawing)
+
+    def once() -> bytes:
+        return (
+            OfflineEngine()
+            .generate(
+                EngineRequest(
+                    generation_id="f" * 24,
+                    garment_jpeg=tee_photo(),
+                    wearer_jpeg=wearer,
+                    category="top",
+                )
+            )
+            .image_jpeg
+        )
+
+    assert len({once() for _ in range(3)}) == 1
