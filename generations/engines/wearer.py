@@ -1,14 +1,15 @@
 """Where the wearer's body is in a photo: silhouette, shoulders, hips, and what stays in front.
 
 No pose or segmentation model ships offline here (mediapipe's bundled models pull jax and
-jaxlib, ~380 MB; its newer wheels bundle none and download them at run time; see
+jaxlib, ~380 MB; the 1.2.3 wheel bundles no model at all; see
 ``modelsnapper/faces.py``). So the body is measured with what the OpenCV wheel has:
 
 - the one frontal face (Haar cascade) says where the head is and how big;
 - that face seeds GrabCut (OpenCV's graph-cut segmentation), which cuts the person out of
   the backdrop: the **person mask**;
 - the **shoulder line** is the first row below the chin where the silhouette widens from
-  the neck to the shoulders, and its width there is the shoulders'; the **hips** are a
+  the neck to the shoulders, and its width there is the shoulders'; the **hips** are where
+  the torso is widest below its waist, on a figure shown down to the legs, and otherwise a
   torso length (adult proportions, in face heights) below, never below the silhouette;
 - bare **arms** beside the torso (skin coloured like the face) and **hair** falling below
   the chin are kept in front of the garment.
@@ -47,6 +48,13 @@ _SHOULDER_MIN_WIDTH = 1.2
 _SHOULDER_OVER_NECK = 1.8
 # ... and the shoulder line is looked for this far below the chin (face heights).
 _SHOULDER_SEARCH = 1.6
+# On a figure shown down to the legs, the waist is looked for from this many face heights
+# below the shoulder line, the hips down to this many; a waist is this much narrower than the
+# shoulders, and the hips this much wider than the waist.
+_WAIST_FROM = 1.0
+_HIPS_TO = 4.0
+_WAIST_UNDER_SHOULDERS = 0.92
+_HIPS_OVER_WAIST = 1.06
 # Arms hang below this share of the torso and outside its middle this share of the shoulders.
 _ARMPIT_DOWN = 0.3
 _TORSO_COLUMN = 0.62
@@ -103,10 +111,14 @@ def find_body(image: Image.Image) -> Body | None:
             shoulders_measured=False,
             front=None,
         )
+    hip_row = _hip_line(person, face, scale, shoulders)
     shoulder_y, left, right = (value / scale for value in shoulders)
-    rows = np.flatnonzero(person.any(axis=1))
-    lowest = (rows[-1] + 1) / scale
-    hips = min(shoulder_y + face.height * TORSO_LENGTH, lowest, height)
+    if hip_row is not None:
+        hips = hip_row / scale
+    else:
+        rows = np.flatnonzero(person.any(axis=1))
+        lowest = (rows[-1] + 1) / scale
+        hips = min(shoulder_y + face.height * TORSO_LENGTH, lowest, height)
     torso = (
         max(0.0, left / width),
         shoulder_y / height,
@@ -221,6 +233,44 @@ def _shoulder_line(
             ]
             return float(y), float(min(s[0] for s in spans)), float(max(s[1] for s in spans))
     return None
+
+
+def _hip_line(
+    person: Any, face: faces.Face, scale: float, shoulders: tuple[float, float, float]
+) -> float | None:
+    """The row in the small image where the torso is widest below its waist (the hips), on a
+    figure shown down to the legs; None when the silhouette does not go down that far or
+    shows no waist (a head-and-shoulders photo, arms held against the body)."""
+    h = person.shape[0]
+    fh = face.height * scale
+    cx = round((face.x + face.width / 2) * scale)
+    shoulder_y, left, right = shoulders
+    first, last = round(shoulder_y + _WAIST_FROM * fh), round(shoulder_y + _HIPS_TO * fh)
+    if last >= h:
+        return None
+    widths = []
+    for y in range(first, last + 1):
+        span = _run_through(person[y], cx)
+        if span is None:  # between the legs: the hips are above
+            break
+        widths.append((span[1] - span[0], y))
+    if len(widths) < 3:
+        return None
+    waist_width, waist = min(widths)
+    below = [(width, y) for width, y in widths if y > waist]
+    if not below or waist_width > _WAIST_UNDER_SHOULDERS * (right - left):
+        return None
+    hip_width = max(width for width, _ in below)
+    if hip_width < _HIPS_OVER_WAIST * waist_width:
+        return None
+    # The widest rows run on for a while (hips to the top of the thighs): their middle.
+    plateau = []
+    for width, y in below:
+        if width >= hip_width - 1:
+            plateau.append(y)
+        elif plateau:
+            break
+    return (plateau[0] + plateau[-1]) / 2
 
 
 def _run_through(row: Any, x: int) -> tuple[int, int] | None:

@@ -456,3 +456,109 @@ def test_a_measured_body_gives_the_same_bytes_every_time(drawing):
         )
 
     assert len({once() for _ in range(3)}) == 1
+
+
+def _full_length_figure(index: int, torso: float) -> tuple[bytes, dict[str, float]]:
+    """A figure shown down to the legs (3:4, 768x1024): a drawn portrait's head on a torso
+    that narrows to a waist and widens to the hips, bare arms apart from it, and legs.
+    ``torso`` stretches the torso. Returns the JPEG and the lines drawn, in output pixels."""
+    from PIL import ImageFilter
+
+    from marketplace.avatar_art import _BACKDROPS, _SKINS, PORTRAIT_VARIANTS, draw_portrait
+
+    variant = PORTRAIT_VARIANTS[index]
+    head_width, head_height = 300, 400
+    head = draw_portrait(index, size=(head_width, head_height))
+    s = (0.85 + (variant % 3) * 0.15) * head_width / 600
+    head_cx = head_width // 2 + ((variant % 5) - 2) * 18
+    head_cy = int(head_height * 0.41) + ((variant % 4) - 1) * 14
+    neck_bottom = round(head_cy + 175 * s)
+    width, height = 768, 1024
+    image = Image.new("RGB", (width, height), _BACKDROPS[(variant * 3) % len(_BACKDROPS)])
+    image.paste(head.crop((0, 0, head_width, neck_bottom)), (width // 2 - head_cx, 30))
+    draw = ImageDraw.Draw(image)
+    x, shoulders, u = width // 2, 30 + neck_bottom, 200 * s
+    waist, hips = shoulders + 1.6 * u * torso, shoulders + 2.2 * u * torso
+    crotch = hips + 0.5 * u
+    draw.polygon(
+        [
+            *[
+                (x - 1.05 * u, shoulders),
+                (x + 1.05 * u, shoulders),
+                (x + 0.95 * u, shoulders + 0.5 * u),
+            ],
+            *[
+                (x + 0.7 * u, waist),
+                (x + 0.9 * u, hips),
+                (x + 0.85 * u, crotch),
+                (x - 0.85 * u, crotch),
+            ],
+            *[(x - 0.9 * u, hips), (x - 0.7 * u, waist), (x - 0.95 * u, shoulders + 0.5 * u)],
+        ],
+        fill=(83, 127, 61),
+    )
+    for side in (-1, 1):
+        draw.rectangle(
+            (
+                min(x + side * 0.1 * u, x + side * 0.85 * u),
+                crotch - 5,
+                max(x + side * 0.1 * u, x + side * 0.85 * u),
+                height,
+            ),
+            fill=(40, 40, 70),
+        )
+        draw.rectangle(
+            (
+                min(x + side * 1.25 * u, x + side * 1.55 * u),
+                shoulders + 0.2 * u,
+                max(x + side * 1.25 * u, x + side * 1.55 * u),
+                hips,
+            ),
+            fill=_SKINS[variant % len(_SKINS)],
+        )
+    k = OUTPUT_WIDTH / width
+    return _jpeg(image.filter(ImageFilter.GaussianBlur(2)), quality=92), {
+        "shoulders": shoulders * k,
+        "hips": hips * k,
+        "x": x * k,
+    }
+
+
+@pytest.mark.parametrize(("index", "torso"), [(1, 1.0), (1, 1.1), (1, 1.2)])
+def test_on_a_full_length_figure_the_hips_are_measured_and_trousers_hang_from_them(index, torso):
+    from generations.engines.offline import _fit_wearer, _open_rgb, garment_region
+    from generations.engines.wearer import (
+        CHIN_BELOW_FACE_TOP,
+        SHOULDERS_BELOW_CHIN,
+        TORSO_LENGTH,
+        find_body,
+    )
+    from modelsnapper import faces
+
+    wearer, lines = _full_length_figure(index, torso)
+    canvas = _fit_wearer(_open_rgb(wearer, what="wearer photo", max_side=OUTPUT_HEIGHT))
+    body = find_body(canvas)
+    assert body is not None and body.shoulders_measured
+    assert abs(body.torso[1] * OUTPUT_HEIGHT - lines["shoulders"]) <= 0.015 * OUTPUT_HEIGHT
+    assert abs(body.torso[3] * OUTPUT_HEIGHT - lines["hips"]) <= 0.02 * OUTPUT_HEIGHT
+    # A torso length below the shoulders (what the preview used before) misses these hips.
+    face = faces.find_faces(canvas)[0]
+    guessed = face.y + face.height * (CHIN_BELOW_FACE_TOP + SHOULDERS_BELOW_CHIN + TORSO_LENGTH)
+    assert abs(min(guessed, OUTPUT_HEIGHT) - lines["hips"]) > 0.035 * OUTPUT_HEIGHT
+
+    result = OfflineEngine().generate(
+        EngineRequest(
+            generation_id="9" * 24,
+            garment_jpeg=trousers_photo(),
+            wearer_jpeg=wearer,
+            category="bottom",
+        )
+    )
+    output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
+    # The trousers' waistband is the first navy row down the figure's middle ...
+    column = [output.getpixel((round(lines["x"]), y)) for y in range(OUTPUT_HEIGHT)]
+    waistband = next(y for y, (r, _, b) in enumerate(column) if b - r > 60)
+    # ... where the bottom's region starts, just above the hips: the drawn ones, not a guess.
+    assert waistband == pytest.approx(garment_region("bottom", body.torso)[1], abs=6)
+    drawn = lines["hips"] - 0.12 * (lines["hips"] - lines["shoulders"])
+    assert abs(waistband - drawn) <= 0.025 * OUTPUT_HEIGHT
