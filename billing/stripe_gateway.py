@@ -508,6 +508,14 @@ class AccountInfo:
 
 
 @dataclass(frozen=True)
+class ReversalInfo:
+    """One reversal of a transfer (``trr_…``): its own id and amount, cents."""
+
+    id: str
+    amount: int
+
+
+@dataclass(frozen=True)
 class TransferInfo:
     id: str
     amount: int  # cents
@@ -517,6 +525,10 @@ class TransferInfo:
     reversed: bool
     transfer_group: str
     payout_key: str  # our metadata
+    # The reversals the object embeds (Stripe embeds the first page of its list), and
+    # whether that page is all of them.
+    reversals: tuple[ReversalInfo, ...] = ()
+    reversals_complete: bool = False
 
 
 def parse_account(obj: dict[str, Any]) -> AccountInfo:
@@ -537,7 +549,23 @@ def parse_account(obj: dict[str, Any]) -> AccountInfo:
     )
 
 
+def parse_reversal(obj: dict[str, Any]) -> ReversalInfo:
+    return ReversalInfo(
+        id=_required_id(obj, "Transfer reversal"), amount=_int(obj.get("amount"), "amount")
+    )
+
+
 def parse_transfer(obj: dict[str, Any]) -> TransferInfo:
+    listing = obj.get("reversals")
+    data = listing.get("data") if isinstance(listing, dict) else None
+    reversals = (
+        tuple(parse_reversal(r) for r in data if isinstance(r, dict))
+        if isinstance(data, list)
+        else ()
+    )
+    complete = (
+        isinstance(data, list) and isinstance(listing, dict) and listing.get("has_more") is False
+    )
     return TransferInfo(
         id=_required_id(obj, "Transfer"),
         amount=_int(obj.get("amount"), "amount"),
@@ -547,6 +575,8 @@ def parse_transfer(obj: dict[str, Any]) -> TransferInfo:
         reversed=obj.get("reversed") is True,
         transfer_group=_text(obj.get("transfer_group")),
         payout_key=_text(_metadata(obj).get("payout_key")),
+        reversals=reversals,
+        reversals_complete=complete,
     )
 
 
@@ -631,6 +661,25 @@ def transfer_create(
             options={"idempotency_key": payout_key},
         )
     )
+
+
+def transfer_reversals(*, transfer_id: str) -> list[ReversalInfo]:
+    """All reversals of one transfer, page by page (when the transfer object's embedded
+    first page says there are more)."""
+    found: list[ReversalInfo] = []
+    params: dict[str, Any] = {"limit": 100}
+    while True:
+        page = _connect_call(_client().v1.transfers.reversals.list, transfer_id, params=params)
+        data = page.get("data")
+        batch = [
+            parse_reversal(r)
+            for r in (data if isinstance(data, list) else [])
+            if isinstance(r, dict)
+        ]
+        found.extend(batch)
+        if page.get("has_more") is not True or not batch:
+            return found
+        params = {"limit": 100, "starting_after": batch[-1].id}
 
 
 def transfers_in_group(*, transfer_group: str) -> list[TransferInfo]:

@@ -12,7 +12,7 @@ class PayoutsConfig(AppConfig):
         # billing stores and dispatches Stripe events; payouts handles the Connect ones.
         from billing import services as billing_services
         from modelsnapper import scheduler
-        from payouts import services
+        from payouts import selectors, services
 
         for event_type, handler in services.EVENT_HANDLERS.items():
             billing_services.stripe_event_handler_register(
@@ -25,7 +25,9 @@ class PayoutsConfig(AppConfig):
         scheduler.register(
             "payouts_run",
             every=timedelta(days=7),
-            offset=scheduler.weekly_offset(weekday=settings.PAYOUT_WEEKDAY, at=timedelta(hours=6)),
+            offset=scheduler.weekly_offset(
+                weekday=settings.PAYOUT_WEEKDAY, at=selectors.RUN_TIME_OF_DAY
+            ),
             catch_up=timedelta(days=1),
             run=services.payouts_run_weekly,
         )

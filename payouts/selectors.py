@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -113,9 +113,20 @@ def payout_history(*, user: User) -> QuerySet[PayoutEntry]:
     return PayoutEntry.objects.filter(model_id=user.pk).order_by("-created_at", "-key")
 
 
-def next_run_date(*, today: date) -> date:
-    """The next weekly run on or after ``today`` (PAYOUT_WEEKDAY)."""
-    return today + timedelta(days=(settings.PAYOUT_WEEKDAY - today.weekday()) % 7)
+# The weekly run starts at this time of day (UTC) on PAYOUT_WEEKDAY (the scheduler's slot).
+RUN_TIME_OF_DAY = timedelta(hours=6)
+
+
+def next_run_date(*, now: datetime) -> date:
+    """The day (UTC) of the next weekly run at or after ``now``: PAYOUT_WEEKDAY, today only
+    while today's 06:00 UTC run is still to come."""
+    moment = now.astimezone(UTC)
+    today = moment.date()
+    days = (settings.PAYOUT_WEEKDAY - today.weekday()) % 7
+    started = moment - datetime.combine(today, time(), tzinfo=UTC) >= RUN_TIME_OF_DAY
+    if days == 0 and started:
+        days = 7
+    return today + timedelta(days=days)
 
 
 HISTORY_ON_PAGE = 50  # the CSV export has every row
@@ -145,7 +156,7 @@ class PayoutsPage:
         return self.balance >= self.minimum
 
 
-def payouts_page_for(*, user: User, today: date) -> PayoutsPage | None:
+def payouts_page_for(*, user: User, now: datetime) -> PayoutsPage | None:
     profile = ModelProfile.objects.filter(user_id=user.pk).only("royalty_balance").first()
     if profile is None:
         return None
@@ -156,7 +167,7 @@ def payouts_page_for(*, user: User, today: date) -> PayoutsPage | None:
     return PayoutsPage(
         balance=Decimal(profile.royalty_balance),
         minimum=settings.PAYOUT_MINIMUM_USD,
-        next_run=next_run_date(today=today),
+        next_run=next_run_date(now=now),
         stripe_on=bool(settings.STRIPE_SECRET_KEY),
         account=payout_account_for(user=user),
         history=rows[:HISTORY_ON_PAGE],

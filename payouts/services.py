@@ -8,8 +8,8 @@ outside call. Keys:
 - ``payout:<model user id>:<run date>``   one per model per run; the Stripe transfer's
   idempotency key and transfer group, so a repeat pays once;
 - ``payout:<model user id>:manual:<token>`` an admin's manual payout (token from the form);
-- ``return:<payout key>``                 the amount given back after a refused transfer
-  or a ``transfer.reversed`` event, once.
+- ``return:<payout key>``                 the amount given back after a refused transfer, once;
+- ``return:<payout key>:<reversal id>``   each reversal of a transfer (``trr_…``), once.
 
 A Stripe that does not answer leaves the payout ``sending`` (amount held, nothing
 lost); the next run first asks Stripe for a transfer in the payout's group and only
@@ -35,7 +35,7 @@ from django.utils import timezone
 from accounts.models import ModelProfile, Role, User
 from billing import stripe_gateway as gateway
 from billing.models import StripeEvent
-from billing.services import EventIgnored
+from billing.services import EventIgnored, EventRetry
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from payouts.models import (
@@ -284,17 +284,23 @@ def _take(
 
 
 def _give_back(
-    entry: PayoutEntry, *, state: str, error: str, amount: Decimal | None = None
+    entry: PayoutEntry,
+    *,
+    state: str,
+    error: str,
+    amount: Decimal | None = None,
+    key: str | None = None,
 ) -> bool:
-    """Returns a taken payout's amount to the balance once (key ``return:<payout key>``)
-    and marks the payout ``state``. False: it was given back already."""
+    """Returns a taken payout's amount (or ``amount`` of it) to the balance once, under
+    ``key`` (default ``return:<payout key>``), and marks the payout ``state``. False: that
+    key was given back already."""
     amount = entry.amount if amount is None else min(amount, entry.amount)
     given = False
     with transaction.atomic():
         try:
             with transaction.atomic():
                 back = PayoutEntry.objects.create(
-                    key=f"return:{entry.key}",
+                    key=key or f"return:{entry.key}",
                     kind=EntryKind.RETURN,
                     model_id=entry.model_id,
                     amount=amount,
@@ -616,20 +622,39 @@ def _on_transfer_reversed(obj: dict[str, Any], event: StripeEvent) -> None:
     ) or PayoutEntry.objects.filter(kind=EntryKind.PAYOUT, reference=transfer.id).first()
     if entry is None or entry.method != PayoutMethod.STRIPE:
         raise EventIgnored("No payout of ours for this transfer.")
-    reversed_amount = Decimal(transfer.amount_reversed) / 100
-    if reversed_amount <= 0:
+    if transfer.amount_reversed <= 0:
         raise EventIgnored("Nothing was reversed.")
-    if entry.state not in (PayoutState.SENDING, PayoutState.PAID):
+    # REVERSED too: a transfer can be reversed in parts, one event per part.
+    if entry.state not in (PayoutState.SENDING, PayoutState.PAID, PayoutState.REVERSED):
         raise EventIgnored(f"Payout already {entry.state}.")
     if not entry.reference:
         PayoutEntry.objects.filter(pk=entry.pk).update(reference=transfer.id)
         entry.reference = transfer.id
-    _give_back(
-        entry,
-        state=PayoutState.REVERSED,
-        error="The transfer was reversed in Stripe; the amount is back in the balance.",
-        amount=reversed_amount,
-    )
+    # Each reversal has its own id and amount: it is given back once under its own key,
+    # whatever order, repeats or races its events come in (the cumulative
+    # ``amount_reversed`` alone would give a later part back twice, or not at all).
+    try:
+        reversals = (
+            list(transfer.reversals)
+            if transfer.reversals_complete
+            else gateway.transfer_reversals(transfer_id=transfer.id)
+        )
+    except gateway.StripeGatewayError as exc:
+        raise EventRetry(f"The transfer's reversals could not be listed: {exc}") from exc
+    given = [
+        reversal.id
+        for reversal in reversals
+        if reversal.amount > 0
+        and _give_back(
+            entry,
+            state=PayoutState.REVERSED,
+            error="The transfer was reversed in Stripe; the amount is back in the balance.",
+            amount=Decimal(reversal.amount) / 100,
+            key=f"return:{entry.key}:{reversal.id}",
+        )
+    ]
+    if not given:
+        raise EventIgnored("Every reversal of this transfer is given back already.")
 
 
 # Sent by the Connect endpoint about a connected account (the event names it).

@@ -26,7 +26,7 @@ def _absolute(name: str) -> str:
 @model_required
 @require_GET
 def page(request: AuthenticatedRequest) -> HttpResponse:
-    data = found_or_404(selectors.payouts_page_for(user=request.user, today=timezone.now().date()))
+    data = found_or_404(selectors.payouts_page_for(user=request.user, now=timezone.now()))
     return render(request, "payouts/page.html", {"data": data})
 
 

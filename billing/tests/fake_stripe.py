@@ -64,6 +64,7 @@ class FakeStripe:
         self.account_links: list[dict] = []
         self.transfers: dict[str, dict] = {}
         self.platform_available_cents = 10_000_000
+        self.reversal_list_calls = 0
         # Faults a test switches on: every request answers 500 / a refusal for a path.
         self.down = False
         self.refuse: dict[str, tuple[int, dict]] = {}
@@ -287,6 +288,8 @@ class FakeStripe:
             return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/transfers"}
         if method == "POST" and (match := re.fullmatch(r"/v1/transfers/([^/]+)/reversals", path)):
             return self._reverse(match[1], params)
+        if method == "GET" and (match := re.fullmatch(r"/v1/transfers/([^/]+)/reversals", path)):
+            return self._list_reversals(match[1], params)
         if match := re.fullmatch(r"/v1/transfers/([^/]+)", path):
             transfer = self.transfers.get(match[1])
             return (200, transfer) if transfer else self._missing("transfer", match[1])
@@ -421,6 +424,25 @@ class FakeStripe:
         transfer["reversals"]["total_count"] += 1
         self.platform_available_cents += amount
         return 200, reversal
+
+    def _list_reversals(self, transfer_id: str, params: dict) -> tuple[int, dict]:
+        """GET v1/transfers/{id}/reversals: newest first, ``limit`` and ``starting_after``."""
+        transfer = self.transfers.get(transfer_id)
+        if transfer is None:
+            return self._missing("transfer", transfer_id)
+        newest_first = list(reversed(transfer["reversals"]["data"]))
+        after = params.get("starting_after")
+        if after:
+            ids = [r["id"] for r in newest_first]
+            newest_first = newest_first[ids.index(after) + 1 :] if after in ids else []
+        limit = max(1, min(100, int(params.get("limit") or 10)))
+        self.reversal_list_calls += 1
+        return 200, {
+            "object": "list",
+            "data": newest_first[:limit],
+            "has_more": len(newest_first) > limit,
+            "url": f"/v1/transfers/{transfer_id}/reversals",
+        }
 
     # --- server -------------------------------------------------------------------
     def start(self) -> FakeStripe:

@@ -121,6 +121,38 @@ def test_five_deliveries_of_a_reversal_give_the_amount_back_once(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_news_of_three_partial_reversals_at_once_gives_back_each_part_once(
+    file_db, fake_stripe, model_mia, business_alice
+):
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    payouts_run(run_date=RUN)
+    (transfer_id,) = fake_stripe.transfers
+    # Each event carries the transfer as it was when that part was made.
+    snapshots = [fake_stripe.reverse(transfer_id, amount=cents) for cents in (450, 300, 150)]
+
+    def deliver(index: int):
+        payload = make_event("transfer.reversed", snapshots[index % 3])
+        event = stripe_gateway.EventInfo(
+            id=payload["id"],
+            type=payload["type"],
+            livemode=False,
+            created_at=None,
+            payload=json.loads(json.dumps(payload)),
+        )
+        return billing_services.stripe_event_apply(
+            event=billing_services.stripe_event_record(event=event)
+        ).state
+
+    states = race(6, deliver)
+
+    assert not [s for s in states if isinstance(s, Exception)], states
+    assert balance_of(model_mia) == Decimal("9.00")
+    assert PayoutEntry.objects.filter(kind=EntryKind.RETURN).count() == 3
+    call_command("check_royalties")
+
+
+@pytest.mark.django_db(transaction=True)
 def test_four_runs_resuming_one_unanswered_payout_send_it_once(
     file_db, fake_stripe, model_mia, business_alice
 ):

@@ -106,7 +106,8 @@ def test_transfer_reversed_gives_the_amount_back_exactly_once(
     payout = PayoutEntry.objects.get(kind=EntryKind.PAYOUT)
     assert payout.state == PayoutState.REVERSED
     back = PayoutEntry.objects.get(kind=EntryKind.RETURN)
-    assert back.key == f"return:{payout.key}"
+    (reversal,) = fake_stripe.transfers[transfer_id]["reversals"]["data"]
+    assert back.key == f"return:{payout.key}:{reversal['id']}"
     assert back.amount == Decimal("12.00")
     assert balance_of(model_mia) == Decimal("12.00")
     # The same news under another event id gives nothing more.
@@ -126,6 +127,55 @@ def test_a_partial_reversal_gives_back_only_what_was_reversed(
     (transfer_id,) = fake_stripe.transfers
     post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450)))
     assert balance_of(model_mia) == Decimal("4.50")
+    call_command("check_royalties")
+
+
+def test_each_part_of_a_transfer_reversed_in_parts_is_given_back_once_in_any_order(
+    fake_stripe, post_event, model_mia, business_alice, run_date
+):
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    payouts_run(run_date=run_date)
+    (transfer_id,) = fake_stripe.transfers
+    first = make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450))
+    second = make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=300))
+
+    # The second part's news arrives first: it names both parts, both come back.
+    post_event(second)
+    assert balance_of(model_mia) == Decimal("7.50")
+    # The first part's event, late, and both again: nothing more.
+    for event in (first, second, first):
+        post_event(event)
+    assert balance_of(model_mia) == Decimal("7.50")
+    assert _state(first["id"]) == EventState.IGNORED
+    returns = PayoutEntry.objects.filter(kind=EntryKind.RETURN).order_by("amount")
+    assert [r.amount for r in returns] == [Decimal("3.00"), Decimal("4.50")]
+
+    # A third part, then the rest: each once, never more than was paid.
+    post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=50)))
+    post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id)))
+    assert balance_of(model_mia) == Decimal("12.00")
+    assert PayoutEntry.objects.filter(kind=EntryKind.RETURN).count() == 4
+    assert PayoutEntry.objects.get(kind=EntryKind.PAYOUT).state == PayoutState.REVERSED
+    call_command("check_royalties")
+
+
+def test_reversals_beyond_the_embedded_page_are_listed_from_stripe(
+    fake_stripe, post_event, model_mia, business_alice, run_date
+):
+    connect(fake_stripe, model_mia)
+    earn(model_mia, business_alice, 12)
+    payouts_run(run_date=run_date)
+    (transfer_id,) = fake_stripe.transfers
+    fake_stripe.reverse(transfer_id, amount=200)
+    transfer = fake_stripe.reverse(transfer_id, amount=100)
+    # Stripe embeds only the first page of the list: here, one of the two parts.
+    transfer["reversals"].update(data=transfer["reversals"]["data"][1:], has_more=True)
+
+    post_event(make_event("transfer.reversed", transfer))
+
+    assert fake_stripe.reversal_list_calls == 1
+    assert balance_of(model_mia) == Decimal("3.00")
     call_command("check_royalties")
 
 

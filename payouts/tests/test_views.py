@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -33,18 +34,28 @@ def test_the_page_shows_balance_minimum_next_date_and_method(
     assert 'data-testid="payout-balance">$7.00<' in html
     assert 'data-testid="payout-minimum">$10.00<' in html
     assert "not reached yet" in html
-    expected = next_run_date(today=timezone.now().date())
+    expected = next_run_date(now=timezone.now())
     assert f'data-testid="payout-next">{expected:%a} {expected.day} {expected:%b}<' in html
     assert "Not set up" in html and "Set up payouts" in html
     assert "Stripe collects your identity, tax and bank details" in html
 
 
+def _utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
 def test_the_next_run_is_the_coming_payout_weekday(settings, model_mia):
     settings.PAYOUT_WEEKDAY = 0  # Monday
-    assert next_run_date(today=date(2031, 3, 4)) == date(2031, 3, 10)  # Tue → next Mon
-    assert next_run_date(today=date(2031, 3, 10)) == date(2031, 3, 10)  # Mon → today
+    assert next_run_date(now=_utc(2031, 3, 4, 12)) == date(2031, 3, 10)  # Tue → next Mon
+    assert next_run_date(now=_utc(2031, 3, 10, 5, 59)) == date(2031, 3, 10)  # before 06:00
+    # Once the 06:00 UTC run has started, the next one is a week on, not "today".
+    assert next_run_date(now=_utc(2031, 3, 10, 6, 0)) == date(2031, 3, 17)
+    assert next_run_date(now=_utc(2031, 3, 10, 23, 30)) == date(2031, 3, 17)
+    # The day is UTC's: Monday 07:00 in Tokyo is still Sunday in UTC.
+    tokyo = datetime(2031, 3, 10, 7, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert next_run_date(now=tokyo) == date(2031, 3, 10)
     settings.PAYOUT_WEEKDAY = 4
-    page = payouts_page_for(user=model_mia, today=date(2031, 12, 31))
+    page = payouts_page_for(user=model_mia, now=_utc(2031, 12, 31, 9))
     assert page is not None and page.next_run == date(2032, 1, 2)
 
 
