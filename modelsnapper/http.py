@@ -10,7 +10,6 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import (
     FileResponse,
@@ -22,7 +21,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from modelsnapper import storage
+from modelsnapper import ratelimit, storage
 
 T = TypeVar("T")
 View = Callable[..., HttpResponseBase]
@@ -70,14 +69,9 @@ def _upload_rate_exceeded(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if request.method != "POST" or user is None or not user.is_authenticated:
         return False
-    key = f"upload-rate:{user.pk}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > int(settings.UPLOADS_PER_MINUTE)
+    return not ratelimit.allow(
+        f"upload-rate:{user.pk}", limit=int(settings.UPLOADS_PER_MINUTE), window_seconds=60
+    )
 
 
 def upload_view(

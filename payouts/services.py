@@ -36,6 +36,7 @@ from accounts.models import ModelProfile, Role, User
 from billing import stripe_gateway as gateway
 from billing.models import StripeEvent
 from billing.services import EventIgnored, EventRetry
+from modelsnapper import ratelimit
 from modelsnapper.counters import add_and_read
 from modelsnapper.errors import DomainError
 from payouts.models import (
@@ -70,11 +71,19 @@ class PayoutCode(StrEnum):
     BALANCE = "payout_balance"
     DUPLICATE = "payout_duplicate"
     FIELD = "payout_field"
+    TOO_OFTEN = "payout_too_often"
 
 
 MSG_STRIPE_OFF = "Payouts through Stripe are not configured; an admin pays you by hand."
 MSG_STRIPE_DOWN = "Stripe could not be reached. Nothing was changed; try again in a minute."
 MSG_STRIPE_REFUSED = "Stripe refused the request: {detail}"
+MSG_TOO_OFTEN = (
+    "You opened Stripe's setup many times in the last hour. Wait a while and try again; "
+    "what you already gave Stripe is kept."
+)
+# Each "Set up payouts" (or an expired link) asks Stripe for a new account link: a model
+# needs a few; a script clicking it would spend the platform's Stripe rate limit.
+ONBOARDING_LINKS_PER_HOUR = 10
 
 
 def to_cents(amount: Decimal) -> int:
@@ -175,6 +184,10 @@ def payout_onboarding_start(*, actor: User, return_url: str, refresh_url: str) -
     _require_model(actor)
     if not gateway.payments_enabled():
         raise DomainError(MSG_STRIPE_OFF, code=PayoutCode.STRIPE_OFF)
+    if not ratelimit.allow(
+        f"payout-onboarding:{actor.pk}", limit=ONBOARDING_LINKS_PER_HOUR, window_seconds=3600
+    ):
+        raise DomainError(MSG_TOO_OFTEN, code=PayoutCode.TOO_OFTEN)
     account = payout_account_of(model_user_id=actor.pk)
     try:
         account_id = _connected_account_id(account, actor)

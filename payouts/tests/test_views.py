@@ -90,6 +90,23 @@ def test_set_up_creates_one_express_account_and_redirects_to_its_link(
     assert fake_stripe.count("POST", "/v1/account_links") == 3
 
 
+def test_setup_links_are_limited_per_model_per_hour(
+    fake_stripe, mia_client, model_mia, client, model_noah
+):
+    from payouts.services import ONBOARDING_LINKS_PER_HOUR
+
+    for _ in range(ONBOARDING_LINKS_PER_HOUR):
+        assert mia_client.post("/payouts/setup/").status_code == 302
+    response = mia_client.post("/payouts/setup/", follow=True)
+    assert "setup many times in the last hour" in response.content.decode()
+    assert mia_client.get("/payouts/refresh/", follow=True).redirect_chain[-1][0] == "/payouts/"
+    assert fake_stripe.count("POST", "/v1/account_links") == ONBOARDING_LINKS_PER_HOUR
+    assert len(fake_stripe.accounts) == 1
+    # Another model is not held back by Mia's clicks.
+    client.force_login(model_noah)
+    assert client.post("/payouts/setup/")["Location"].startswith(fake_stripe.base_url)
+
+
 def test_the_return_page_retrieves_the_account_and_says_what_is_due(
     fake_stripe, mia_client, model_mia
 ):
