@@ -62,6 +62,7 @@ class FakeStripe:
         # Connect: connected accounts, account links, transfers (Stripe's object shapes).
         self.accounts: dict[str, dict] = {}
         self.account_links: list[dict] = []
+        self.link_return_urls: dict[str, str] = {}
         self.transfers: dict[str, dict] = {}
         self.platform_available_cents = 10_000_000
         self.reversal_list_calls = 0
@@ -303,8 +304,9 @@ class FakeStripe:
             for name, spec in (params.get("capabilities") or {}).items()
             if isinstance(spec, dict) and spec.get("requested") == "true"
         }
+        account_id = new_id("acct")
         account = {
-            "id": new_id("acct"),
+            "id": account_id,
             "object": "account",
             "type": params["type"],
             "email": params.get("email"),
@@ -316,15 +318,42 @@ class FakeStripe:
             "payouts_enabled": False,
             "details_submitted": False,
             "requirements": {
+                "alternatives": [],
                 "currently_due": ["business_type", "external_account", "tos_acceptance.date"],
                 "eventually_due": ["business_type", "external_account", "tos_acceptance.date"],
                 "past_due": [],
+                "pending_verification": [],
+                "errors": [],
                 "disabled_reason": "requirements.past_due",
                 "current_deadline": None,
             },
+            "future_requirements": {
+                "alternatives": [],
+                "current_deadline": None,
+                "currently_due": [],
+                "disabled_reason": None,
+                "errors": [],
+                "eventually_due": [],
+                "past_due": [],
+                "pending_verification": [],
+            },
+            "business_profile": {
+                "mcc": None,
+                "name": None,
+                "product_description": None,
+                "url": None,
+            },
+            "controller": {"type": "application", "is_controller": True},
+            "external_accounts": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "url": f"/v1/accounts/{account_id}/external_accounts",
+            },
+            "settings": {"payouts": {"schedule": {"interval": "daily", "delay_days": 2}}},
+            "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
             "metadata": params.get("metadata", {}),
             "created": int(time.time()),
-            "livemode": False,
         }
         self.accounts[account["id"]] = account
         return 200, account
@@ -344,10 +373,10 @@ class FakeStripe:
             "expires_at": now + 300,
             # Stripe's hosted onboarding, played by this server (a browser can open it).
             "url": f"{self.base_url}/connect/setup/e/{params['account']}/{new_id('link')}",
-            "return_url": params.get("return_url"),
-            "refresh_url": params.get("refresh_url"),
         }
         self.account_links.append(link)
+        # Not part of the object Stripe answers: where its hosted page sends the model.
+        self.link_return_urls[link["url"]] = params.get("return_url") or ""
         return 200, link
 
     def _create_transfer(self, params: dict) -> tuple[int, dict]:
@@ -389,11 +418,11 @@ class FakeStripe:
                 "object": "list",
                 "data": [],
                 "has_more": False,
-                "total_count": 0,
                 "url": f"/v1/transfers/{transfer_id}/reversals",
             },
             "reversed": False,
             "source_type": "card",
+            "source_transaction": None,
             "transfer_group": params.get("transfer_group"),
             "created": int(time.time()),
             "livemode": False,
@@ -413,6 +442,9 @@ class FakeStripe:
             "id": new_id("trr"),
             "object": "transfer_reversal",
             "amount": amount,
+            "balance_transaction": new_id("txn"),
+            "destination_payment_refund": new_id("pyr"),
+            "source_refund": None,
             "currency": transfer["currency"],
             "transfer": transfer_id,
             "metadata": {},
@@ -421,7 +453,6 @@ class FakeStripe:
         transfer["amount_reversed"] += amount
         transfer["reversed"] = transfer["amount_reversed"] >= transfer["amount"]
         transfer["reversals"]["data"].append(reversal)
-        transfer["reversals"]["total_count"] += 1
         self.platform_available_cents += amount
         return 200, reversal
 
@@ -467,7 +498,7 @@ class FakeStripe:
                     with fake.lock:
                         fake.finish_onboarding(match[1])
                     self.send_response(303)
-                    self.send_header("Location", link["return_url"])
+                    self.send_header("Location", fake.link_return_urls[link["url"]])
                     self.end_headers()
                     return True
                 body = (
