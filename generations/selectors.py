@@ -24,7 +24,6 @@ from generations.models import (
     GenerationStatus,
     LicenceRecord,
     ModelType,
-    RoyaltyLedger,
 )
 from generations.provenance import CredentialReport, read_stored_credentials
 from marketplace.models import AIAvatar
@@ -457,25 +456,3 @@ def generation_credentials(
     if not key:
         return None
     return read_stored_credentials(key)
-
-
-def royalty_mismatches() -> list[dict[str, Any]]:
-    """Models whose cached royaltyBalance differs from their royalty_ledger sum."""
-
-    sums = {
-        row["model_id"]: Decimal(row["total"])
-        for row in RoyaltyLedger.objects.values("model_id").annotate(total=Sum("amount"))
-    }
-    mismatches = []
-    for profile in ModelProfile.objects.only("user_id", "name", "royalty_balance"):
-        ledger = sums.get(profile.user_id, Decimal("0.00"))
-        if Decimal(profile.royalty_balance) != ledger:
-            mismatches.append(
-                {
-                    "model_user_id": profile.user_id,
-                    "name": profile.name,
-                    "cached": profile.royalty_balance,
-                    "ledger": ledger,
-                }
-            )
-    return mismatches

@@ -132,37 +132,6 @@ class ApprovedModel:
         return garment_labels(self.allowed_categories)
 
 
-def approved_models_for_business(*, business_user: User) -> list[ApprovedModel]:
-    """Human models whose consent this business holds right now (new-generation form)."""
-    now = timezone.now()
-    requests = list(
-        ConsentRequest.objects.filter(
-            business_id=business_user.pk, status=ConsentStatus.APPROVED
-        ).filter(Q(expires_at=None) | Q(expires_at__gt=now))
-    )
-    by_model = {r.model_id: r for r in requests}
-    if not by_model:
-        return []
-    profiles = ModelProfile.objects.filter(user_id__in=list(by_model), consent_signed=True)
-    result = []
-    for profile in profiles:
-        if business_user.pk not in profile.approved_businesses:
-            continue
-        request = by_model[profile.user_id]
-        keys = profile.reference_images
-        result.append(
-            ApprovedModel(
-                model_user_id=profile.user_id,
-                name=profile.name,
-                thumbnail_url=reference_thumb_url(profile.user_id, keys[0]) if keys else None,
-                allowed_categories=list(request.allowed_categories),
-                expires_at=request.expires_at,
-                consent_request_id=request.pk,
-            )
-        )
-    return sorted(result, key=lambda m: m.name.lower())
-
-
 def approved_models_page(
     *,
     business_user: User,

@@ -694,13 +694,20 @@ def test_another_models_photo_id_is_not_found(mia, model_noah):
     assert len(ModelProfile.objects.get(user_id=mia.pk).reference_images) == 3
 
 
-def test_approved_models_for_business_lists_only_active_grants(approved, alice, bob, mia):
-    models = selectors.approved_models_for_business(business_user=alice)
+def test_the_wearer_picker_lists_only_active_grants(approved, alice, bob, mia):
+    def picker(business_user):
+        business = BusinessProfile.objects.get(user_id=business_user.pk)
+        return selectors.approved_models_page(
+            business_user=business_user, approved_profile_ids=list(business.approved_models)
+        )
+
+    models, total = picker(alice)
     assert [(m.model_user_id, m.name, m.allowed_categories) for m in models] == [
         (mia.pk, "Mia", ["top", "bottom"])
     ]
+    assert total == 1
     assert models[0].thumbnail_url.endswith("/thumb/")
-    assert selectors.approved_models_for_business(business_user=bob) == []
+    assert picker(bob) == ([], 0)
     outsider = UserFactory()
     assert selectors.active_consent(business_user_id=outsider.pk, model_user_id=mia.pk) is None
 
