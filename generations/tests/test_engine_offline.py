@@ -369,9 +369,11 @@ def _stays(canvas: Image.Image, output: Image.Image, box: tuple[float, ...]) -> 
     return max(ImageStat.Stat(ImageChops.difference(canvas.crop(box), output.crop(box))).mean)
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
-def test_bare_arms_beside_the_torso_stay_in_front_of_the_garment(index):
-    wearer, canvas = _wearer_canvas(index=index, arms=True)
+def _in_front_of_a_sweater(index: int, *, strip: tuple[int, int], rows: tuple[int, int], **drawing):
+    """Dresses a portrait (``drawing``: arms or long hair) in the red sweater and checks
+    that the two strips drawn ``strip`` units either side of the middle stay the wearer's
+    own over ``rows`` (units below the shoulders), while the sweater covers the chest."""
+    wearer, canvas = _wearer_canvas(index=index, **drawing)
     g = _portrait_geometry(index)
     result = OfflineEngine().generate(
         EngineRequest(
@@ -380,36 +382,26 @@ def test_bare_arms_beside_the_torso_stay_in_front_of_the_garment(index):
     )
     output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
     s, cx = g["s"], g["cx"]
-    rows = (g["shoulders"] + 160 * s, g["shoulders"] + 260 * s)
+    top, bottom = g["shoulders"] + rows[0] * s, g["shoulders"] + rows[1] * s
+    middle, half = (strip[0] + strip[1]) / 2, (strip[1] - strip[0]) / 2 - 15
     for side in (-1, 1):
-        arm = cx + side * 182 * s  # the middle of the arm drawn at 150..215 units out
-        assert _stays(canvas, output, (arm - 12 * s, rows[0], arm + 12 * s, rows[1])) < 8
-    # ... while the sweater covers the chest between them.
-    red, green, _ = ImageStat.Stat(
-        output.crop((round(cx - 60 * s), round(rows[0]), round(cx + 60 * s), round(rows[1])))
-    ).mean
+        x = cx + side * middle * s
+        assert _stays(canvas, output, (x - half * s, top, x + half * s, bottom)) < 8
+    chest = (round(cx - 40 * s), round(top), round(cx + 40 * s), round(bottom))
+    red, green, _ = ImageStat.Stat(output.crop(chest)).mean
     assert red - green > 100
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_bare_arms_beside_the_torso_stay_in_front_of_the_garment(index):
+    # The arms are drawn 150..215 units out, from 90 units below the shoulders.
+    _in_front_of_a_sweater(index, strip=(150, 215), rows=(160, 260), arms=True)
 
 
 @pytest.mark.parametrize("index", [1, 2])
 def test_hair_falling_over_the_shoulders_stays_in_front_of_the_garment(index):
-    wearer, canvas = _wearer_canvas(index=index, long_hair=True)
-    g = _portrait_geometry(index)
-    result = OfflineEngine().generate(
-        EngineRequest(
-            generation_id="e" * 24, garment_jpeg=sweater_photo(), wearer_jpeg=wearer, category="top"
-        )
-    )
-    output = Image.open(io.BytesIO(result.image_jpeg)).convert("RGB")
-    s, cx = g["s"], g["cx"]
-    rows = (g["shoulders"] + 30 * s, g["shoulders"] + 110 * s)
-    for side in (-1, 1):
-        lock = cx + side * 122 * s  # the middle of the lock drawn at 95..150 units out
-        assert _stays(canvas, output, (lock - 10 * s, rows[0], lock + 10 * s, rows[1])) < 8
-    red, green, _ = ImageStat.Stat(
-        output.crop((round(cx - 40 * s), round(rows[0]), round(cx + 40 * s), round(rows[1])))
-    ).mean
-    assert red - green > 100
+    # The locks are drawn 95..150 units out, down to 140 units below the shoulders.
+    _in_front_of_a_sweater(index, strip=(95, 150), rows=(30, 110), long_hair=True)
 
 
 def test_a_silhouette_without_shoulders_falls_back_to_the_faces_proportions_in_front_of_nothing(

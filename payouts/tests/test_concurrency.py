@@ -87,6 +87,21 @@ def test_royalties_arriving_during_runs_and_a_manual_payout_keep_the_balance_exa
     call_command("check_royalties")
 
 
+def _deliver_reversal(transfer: dict) -> str:
+    """Records and applies a ``transfer.reversed`` event (a new event id each time)."""
+    payload = make_event("transfer.reversed", transfer)
+    event = stripe_gateway.EventInfo(
+        id=payload["id"],
+        type=payload["type"],
+        livemode=False,
+        created_at=None,
+        payload=json.loads(json.dumps(payload)),
+    )
+    return billing_services.stripe_event_apply(
+        event=billing_services.stripe_event_record(event=event)
+    ).state
+
+
 @pytest.mark.django_db(transaction=True)
 def test_five_deliveries_of_a_reversal_give_the_amount_back_once(
     file_db, fake_stripe, model_mia, business_alice
@@ -97,21 +112,8 @@ def test_five_deliveries_of_a_reversal_give_the_amount_back_once(
     (transfer_id,) = fake_stripe.transfers
     transfer = fake_stripe.reverse(transfer_id)
 
-    def deliver(index: int):
-        # Distinct event ids (Stripe may send the same news twice under new ids).
-        payload = make_event("transfer.reversed", transfer)
-        event = stripe_gateway.EventInfo(
-            id=payload["id"],
-            type=payload["type"],
-            livemode=False,
-            created_at=None,
-            payload=json.loads(json.dumps(payload)),
-        )
-        return billing_services.stripe_event_apply(
-            event=billing_services.stripe_event_record(event=event)
-        ).state
-
-    states = race(5, deliver)
+    # Distinct event ids (Stripe may send the same news twice under new ids).
+    states = race(5, lambda index: _deliver_reversal(transfer))
 
     assert not [s for s in states if isinstance(s, Exception)], states
     assert balance_of(model_mia) == Decimal("12.00")
@@ -131,20 +133,7 @@ def test_the_news_of_three_partial_reversals_at_once_gives_back_each_part_once(
     # Each event carries the transfer as it was when that part was made.
     snapshots = [fake_stripe.reverse(transfer_id, amount=cents) for cents in (450, 300, 150)]
 
-    def deliver(index: int):
-        payload = make_event("transfer.reversed", snapshots[index % 3])
-        event = stripe_gateway.EventInfo(
-            id=payload["id"],
-            type=payload["type"],
-            livemode=False,
-            created_at=None,
-            payload=json.loads(json.dumps(payload)),
-        )
-        return billing_services.stripe_event_apply(
-            event=billing_services.stripe_event_record(event=event)
-        ).state
-
-    states = race(6, deliver)
+    states = race(6, lambda index: _deliver_reversal(snapshots[index % 3]))
 
     assert not [s for s in states if isinstance(s, Exception)], states
     assert balance_of(model_mia) == Decimal("9.00")

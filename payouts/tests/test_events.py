@@ -90,13 +90,19 @@ def test_a_deauthorized_account_is_disconnected_and_its_balance_stays_owed(
     assert account.state == AccountState.DISCONNECTED
 
 
+def _paid_12_dollars(fake_stripe, model, business, run_date) -> str:
+    """A model with payouts set up earns $12.00 and the run pays it: the transfer's id."""
+    connect(fake_stripe, model)
+    earn(model, business, 12)
+    payouts_run(run_date=run_date)
+    (transfer_id,) = fake_stripe.transfers
+    return transfer_id
+
+
 def test_transfer_reversed_gives_the_amount_back_exactly_once(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    connect(fake_stripe, model_mia)
-    earn(model_mia, business_alice, 12)
-    payouts_run(run_date=run_date)
-    (transfer_id,) = fake_stripe.transfers
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
     event = make_event("transfer.reversed", fake_stripe.reverse(transfer_id))
 
     post_event(event)
@@ -121,10 +127,7 @@ def test_transfer_reversed_gives_the_amount_back_exactly_once(
 def test_a_partial_reversal_gives_back_only_what_was_reversed(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    connect(fake_stripe, model_mia)
-    earn(model_mia, business_alice, 12)
-    payouts_run(run_date=run_date)
-    (transfer_id,) = fake_stripe.transfers
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
     post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450)))
     assert balance_of(model_mia) == Decimal("4.50")
     call_command("check_royalties")
@@ -133,10 +136,7 @@ def test_a_partial_reversal_gives_back_only_what_was_reversed(
 def test_each_part_of_a_transfer_reversed_in_parts_is_given_back_once_in_any_order(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    connect(fake_stripe, model_mia)
-    earn(model_mia, business_alice, 12)
-    payouts_run(run_date=run_date)
-    (transfer_id,) = fake_stripe.transfers
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
     first = make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450))
     second = make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=300))
 
@@ -163,10 +163,7 @@ def test_each_part_of_a_transfer_reversed_in_parts_is_given_back_once_in_any_ord
 def test_reversals_beyond_the_embedded_page_are_listed_from_stripe(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    connect(fake_stripe, model_mia)
-    earn(model_mia, business_alice, 12)
-    payouts_run(run_date=run_date)
-    (transfer_id,) = fake_stripe.transfers
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
     fake_stripe.reverse(transfer_id, amount=200)
     transfer = fake_stripe.reverse(transfer_id, amount=100)
     # Stripe embeds only the first page of the list: here, one of the two parts.
