@@ -14,8 +14,8 @@ one photo is recognised as the same photo.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import cv2
@@ -57,13 +57,20 @@ class FaceSignature:
         return self.distance(other) <= SAME_PHOTO_DISTANCE
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _cascade() -> Any:
-    # cv2.data is in the wheel but not in OpenCV's type stubs.
-    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
-    cascade = cv2.CascadeClassifier(path)
-    if cascade.empty():  # a broken install, not bad input
-        raise RuntimeError(f"OpenCV's face cascade could not be loaded from {path}")
+    """This thread's classifier: one shared by threads answers with another image's faces
+    (measured: 35 of 48 calls wrong with 8 threads; none with one per thread)."""
+    cascade = getattr(_per_thread, "cascade", None)
+    if cascade is None:
+        # cv2.data is in the wheel but not in OpenCV's type stubs.
+        path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+        cascade = cv2.CascadeClassifier(path)
+        if cascade.empty():  # a broken install, not bad input
+            raise RuntimeError(f"OpenCV's face cascade could not be loaded from {path}")
+        _per_thread.cascade = cascade
     return cascade
 
 

@@ -46,6 +46,8 @@ SHOULDER_WIDTH = 2.5
 # (cartoons and wide-angle portraits have big heads: the neck is the surer measure) ...
 _SHOULDER_MIN_WIDTH = 1.2
 _SHOULDER_OVER_NECK = 1.8
+# ... and the body below is at least this many times as wide as the neck.
+_SHOULDERS_OVER_NARROWEST = 1.25
 # ... and the shoulder line is looked for this far below the chin (face heights).
 _SHOULDER_SEARCH = 1.6
 # On a figure shown down to the legs, the waist is looked for from this many face heights
@@ -112,13 +114,13 @@ def find_body(image: Image.Image) -> Body | None:
             front=None,
         )
     hip_row = _hip_line(person, face, scale, shoulders)
-    shoulder_y, left, right = (value / scale for value in shoulders)
+    shoulder_y, left, right = (float(value) / scale for value in shoulders)
     if hip_row is not None:
-        hips = hip_row / scale
+        hips = float(hip_row) / scale
     else:
         rows = np.flatnonzero(person.any(axis=1))
-        lowest = (rows[-1] + 1) / scale
-        hips = min(shoulder_y + face.height * TORSO_LENGTH, lowest, height)
+        lowest = float(rows[-1] + 1) / scale
+        hips = min(shoulder_y + face.height * TORSO_LENGTH, lowest, float(height))
     torso = (
         max(0.0, left / width),
         shoulder_y / height,
@@ -154,11 +156,20 @@ def _person_mask(rgb: np.ndarray[Any, Any], face: faces.Face, scale: float) -> A
     # that, backdrop showing between the neck and long hair starts, and stays, "person".
     near = box(cx - 2.2 * fw, fy - 0.8 * fh, cx + 2.2 * fw, h)
     seeds[near] = cv2.GC_PR_FGD
+    # The frame's edge is backdrop where the person cannot reach it: the top away from the
+    # head (hair may touch the top edge) and the sides above the chin (shoulders may touch
+    # them below). Hair taken for backdrop was cut out with it (measured).
     band = max(2, min(h, w) // 40)
-    border = np.concatenate(
-        [rgb[:band].reshape(-1, 3), rgb[:, :band].reshape(-1, 3), rgb[:, w - band :].reshape(-1, 3)]
-    )
+    edge = np.zeros((h, w), bool)
+    edge[:band, :] = True
+    edge[:band, box(cx - 1.4 * fw, 0, cx + 1.4 * fw, 1)[1]] = False
+    edge[: max(0, round(chin)), :band] = True
+    edge[: max(0, round(chin)), w - band :] = True
+    border = rgb[edge]
+    if len(border) < 16:  # a face filling the frame: no backdrop to learn
+        return None
     spread = float(border.std(axis=0).mean())
+    unlike_backdrop = None
     if spread <= _MAX_BACKDROP_SPREAD:
         backdrop = np.median(border, axis=0)
         distance = np.abs(rgb.astype(np.int16) - backdrop).max(axis=2)
@@ -166,13 +177,12 @@ def _person_mask(rgb: np.ndarray[Any, Any], face: faces.Face, scale: float) -> A
         region = np.zeros((h, w), bool)
         region[near] = True
         seeds[region & like_backdrop] = cv2.GC_PR_BGD
+        unlike_backdrop = region & ~like_backdrop
     # Surely the person: the middle of the face, the neck and the middle of the chest.
     seeds[box(fx + 0.2 * fw, fy + 0.15 * fh, fx + 0.8 * fw, fy + 0.9 * fh)] = cv2.GC_FGD
     seeds[box(cx - 0.12 * fw, chin - 0.1 * fh, cx + 0.12 * fw, chin + 1.4 * fh)] = cv2.GC_FGD
-    # Surely the backdrop: a thin band along the top and the sides.
-    seeds[:band, :] = cv2.GC_BGD
-    seeds[:, :band] = cv2.GC_BGD
-    seeds[:, w - band :] = cv2.GC_BGD
+    # Surely the backdrop: that edge.
+    seeds[edge] = cv2.GC_BGD
     background = np.zeros((1, 65), np.float64)
     foreground = np.zeros((1, 65), np.float64)
     # GrabCut seeds its colour models by k-means on OpenCV's thread RNG: fixed, so the same
@@ -190,7 +200,13 @@ def _person_mask(rgb: np.ndarray[Any, Any], face: faces.Face, scale: float) -> A
         )
     except cv2.error:  # a degenerate photo (one colour): no figure to find
         return None
-    mask = ((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)).astype(np.uint8)
+    cut = (seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD)
+    if unlike_backdrop is not None:
+        # What plainly differs from a plain backdrop is the person too: GrabCut's colour
+        # models can drop hair close to the skin's colour (measured: long hair over the
+        # shoulders cut out, and the shoulder line found where the hair ended).
+        cut |= unlike_backdrop
+    mask = cut.astype(np.uint8)
     count, labels = cv2.connectedComponents(mask, connectivity=4)
     face_label = labels[min(h - 1, round(fy + 0.5 * fh)), min(w - 1, max(0, round(cx)))]
     if count < 2 or face_label == 0:
@@ -220,7 +236,16 @@ def _shoulder_line(
     if not neck_rows:
         return None
     neck = min(neck_rows)
-    wide = max(_SHOULDER_MIN_WIDTH * fw, _SHOULDER_OVER_NECK * neck)
+    widest = max(widths.values())
+    if widest < _SHOULDERS_OVER_NARROWEST * neck:  # no widening below the chin: no body
+        return None
+    # Long hair beside the neck can read as part of it (backdrop between them taken for the
+    # person): then the shoulders are where the width is halfway from that "neck" to the
+    # body's, not 1.8 necks, which the body would never reach.
+    wide = max(
+        _SHOULDER_MIN_WIDTH * fw,
+        min(_SHOULDER_OVER_NECK * neck, neck + (widest - neck) / 2),
+    )
     for y, width in widths.items():
         if width >= wide:
             # The widest run a little below: shoulders slope, arms hang from their ends.

@@ -338,8 +338,15 @@ def sweater_photo(color=RED) -> bytes:
     return _jpeg(image, quality=92)
 
 
-@pytest.mark.parametrize(("index", "neck"), [(0, 0), (0, 90), (1, 0), (1, 40), (2, 40)])
-def test_the_shoulder_line_is_measured_on_the_silhouette_not_guessed_from_the_face(index, neck):
+@pytest.mark.parametrize(
+    ("index", "drawing"),
+    [
+        *[(0, {}), (0, {"neck": 90}), (1, {}), (1, {"neck": 40}), (2, {"neck": 40})],
+        *[(3, {}), (4, {}), (3, {"long_hair": True}), (4, {"long_hair": True})],
+        (4, {"long_hair": True, "arms": True}),
+    ],
+)
+def test_the_shoulder_line_is_measured_on_the_silhouette_not_guessed_from_the_face(index, drawing):
     from generations.engines.wearer import (
         CHIN_BELOW_FACE_TOP,
         SHOULDERS_BELOW_CHIN,
@@ -347,8 +354,8 @@ def test_the_shoulder_line_is_measured_on_the_silhouette_not_guessed_from_the_fa
     )
     from modelsnapper import faces
 
-    _, canvas = _wearer_canvas(index=index, neck=neck)
-    truth = _portrait_geometry(index, neck)["shoulders"]
+    _, canvas = _wearer_canvas(index=index, **drawing)
+    truth = _portrait_geometry(index, drawing.get("neck", 0))["shoulders"]
     body = find_body(canvas)
     assert body is not None and body.shoulders_measured
     assert abs(body.torso[1] * OUTPUT_HEIGHT - truth) <= 0.015 * OUTPUT_HEIGHT
@@ -392,13 +399,15 @@ def _in_front_of_a_sweater(index: int, *, strip: tuple[int, int], rows: tuple[in
     assert red - green > 100
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+# Portrait 3's light arms are the colour of its beige wall: no mask tells them apart, so
+# they go behind the garment (README says so).
+@pytest.mark.parametrize("index", [0, 1, 2, 4])
 def test_bare_arms_beside_the_torso_stay_in_front_of_the_garment(index):
     # The arms are drawn 150..215 units out, from 90 units below the shoulders.
     _in_front_of_a_sweater(index, strip=(150, 215), rows=(160, 260), arms=True)
 
 
-@pytest.mark.parametrize("index", [1, 2])
+@pytest.mark.parametrize("index", [1, 2, 3, 4])  # portrait 0's cascade finds no face with it
 def test_hair_falling_over_the_shoulders_stays_in_front_of_the_garment(index):
     # The locks are drawn 95..150 units out, down to 140 units below the shoulders.
     _in_front_of_a_sweater(index, strip=(95, 150), rows=(30, 110), long_hair=True)
