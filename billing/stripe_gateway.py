@@ -509,10 +509,11 @@ class AccountInfo:
 
 @dataclass(frozen=True)
 class ReversalInfo:
-    """One reversal of a transfer (``trr_…``): its own id and amount, cents."""
+    """One reversal of a transfer (``trr_…``): its own id, amount (cents) and time."""
 
     id: str
     amount: int
+    created: int = 0  # Unix seconds
 
 
 @dataclass(frozen=True)
@@ -551,7 +552,9 @@ def parse_account(obj: dict[str, Any]) -> AccountInfo:
 
 def parse_reversal(obj: dict[str, Any]) -> ReversalInfo:
     return ReversalInfo(
-        id=_required_id(obj, "Transfer reversal"), amount=_int(obj.get("amount"), "amount")
+        id=_required_id(obj, "Transfer reversal"),
+        amount=_int(obj.get("amount"), "amount"),
+        created=_int(obj.get("created"), "created"),
     )
 
 

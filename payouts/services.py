@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import ModelProfile, Role, User
@@ -308,12 +308,29 @@ def _give_back(
     ``key`` (default ``return:<payout key>``), and marks the payout ``state``. False: that
     key was given back already."""
     amount = entry.amount if amount is None else min(amount, entry.amount)
+    key = key or f"return:{entry.key}"
+    already = PayoutEntry.objects.filter(key=key).exists()
+    # Never more back than was paid, whatever mix of refusal and reversals arrives (a read
+    # check: the unique keys make each one once; this keeps their sum within the payout).
+    total = PayoutEntry.objects.filter(kind=EntryKind.RETURN, payout_key=entry.key).aggregate(
+        total=Sum("amount")
+    )["total"]
+    returned = Decimal(str(total)) if total is not None else Decimal("0")
+    if not already and returned + amount > entry.amount:
+        logger.error(
+            "Not returning %s more for %s: %s of %s is back already",
+            amount,
+            entry.key,
+            returned,
+            entry.amount,
+        )
+        return False
     given = False
     with transaction.atomic():
         try:
             with transaction.atomic():
                 back = PayoutEntry.objects.create(
-                    key=key or f"return:{entry.key}",
+                    key=key,
                     kind=EntryKind.RETURN,
                     model_id=entry.model_id,
                     amount=amount,
@@ -646,19 +663,18 @@ def _on_transfer_reversed(obj: dict[str, Any], event: StripeEvent) -> None:
     # Each reversal has its own id and amount: it is given back once under its own key,
     # whatever order, repeats or races its events come in (the cumulative
     # ``amount_reversed`` alone would give a later part back twice, or not at all).
+    reversals = list(transfer.reversals)
     try:
-        reversals = (
-            list(transfer.reversals)
-            if transfer.reversals_complete
-            else gateway.transfer_reversals(transfer_id=transfer.id)
-        )
+        if not transfer.reversals_complete or _cents_of(reversals) != transfer.amount_reversed:
+            reversals = gateway.transfer_reversals(transfer_id=transfer.id)
     except gateway.StripeGatewayError as exc:
         raise EventRetry(f"The transfer's reversals could not be listed: {exc}") from exc
+    if _cents_of(reversals) < transfer.amount_reversed:
+        raise EventRetry("Stripe's list of this transfer's reversals is not complete yet.")
     given = [
         reversal.id
-        for reversal in reversals
-        if reversal.amount > 0
-        and _give_back(
+        for reversal in _not_yet_returned(entry, reversals)
+        if _give_back(
             entry,
             state=PayoutState.REVERSED,
             error="The transfer was reversed in Stripe; the amount is back in the balance.",
@@ -668,6 +684,29 @@ def _on_transfer_reversed(obj: dict[str, Any], event: StripeEvent) -> None:
     ]
     if not given:
         raise EventIgnored("Every reversal of this transfer is given back already.")
+
+
+def _cents_of(reversals: list[gateway.ReversalInfo]) -> int:
+    return sum(reversal.amount for reversal in reversals)
+
+
+def _not_yet_returned(
+    entry: PayoutEntry, reversals: list[gateway.ReversalInfo]
+) -> list[gateway.ReversalInfo]:
+    """The reversals still to give back, oldest first. A return written before each
+    reversal had a key of its own (``return:<payout key>``: the reversed total then) stands
+    for the oldest reversals it added up to."""
+    legacy = PayoutEntry.objects.filter(key=f"return:{entry.key}").only("amount").first()
+    covered = to_cents(legacy.amount) if legacy else 0
+    left = []
+    for reversal in sorted(reversals, key=lambda r: (r.created, r.id)):
+        if reversal.amount <= 0:
+            continue
+        if covered >= reversal.amount:
+            covered -= reversal.amount
+            continue
+        left.append(reversal)
+    return left
 
 
 # Sent by the Connect endpoint about a connected account (the event names it).

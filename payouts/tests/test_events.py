@@ -176,6 +176,62 @@ def test_reversals_beyond_the_embedded_page_are_listed_from_stripe(
     call_command("check_royalties")
 
 
+def test_a_return_made_before_reversals_had_their_own_keys_counts_for_the_oldest_parts(
+    fake_stripe, post_event, model_mia, business_alice, run_date
+):
+    from payouts.services import _give_back
+
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    fake_stripe.reverse(transfer_id, amount=450)
+    # As the handler before per-reversal keys wrote it: the reversed total, one key.
+    payout = PayoutEntry.objects.get(kind=EntryKind.PAYOUT)
+    _give_back(payout, state=PayoutState.REVERSED, error="reversed", amount=Decimal("4.50"))
+    assert balance_of(model_mia) == Decimal("4.50")
+
+    post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=300)))
+
+    assert balance_of(model_mia) == Decimal("7.50")  # the new part only, not 4.50 again
+    call_command("check_royalties")
+
+
+def test_never_more_comes_back_than_the_payout_whatever_path_returns_it(
+    fake_stripe, post_event, model_mia, business_alice, run_date
+):
+    from payouts.services import _give_back
+
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450)))
+    payout = PayoutEntry.objects.get(kind=EntryKind.PAYOUT)
+
+    # A refusal's full give-back on top (a path that cannot meet a reversal in practice).
+    assert _give_back(payout, state=PayoutState.FAILED, error="refused") is False
+
+    assert balance_of(model_mia) == Decimal("4.50")
+    assert PayoutEntry.objects.filter(kind=EntryKind.RETURN).count() == 1
+    call_command("check_royalties")
+
+
+def test_a_reversal_missing_from_the_events_list_is_looked_up_and_retried_until_found(
+    fake_stripe, post_event, model_mia, business_alice, run_date
+):
+    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer = fake_stripe.reverse(transfer_id, amount=450)
+    transfer["reversals"]["data"] = []  # "complete", yet short of amount_reversed
+    event = make_event("transfer.reversed", transfer)
+    stored = fake_stripe.transfers[transfer_id]["reversals"]["data"]
+    fake_stripe.transfers[transfer_id]["reversals"]["data"] = []  # Stripe's list lags too
+
+    post_event(event)
+    assert _state(event["id"]) == EventState.FAILED  # kept for redelivery, not ignored
+    assert balance_of(model_mia) == Decimal("0.00")
+
+    fake_stripe.transfers[transfer_id]["reversals"]["data"] = stored
+    post_event(event)  # Stripe redelivers a failed event
+    assert _state(event["id"]) == EventState.SUCCEEDED
+    assert balance_of(model_mia) == Decimal("4.50")
+    call_command("check_royalties")
+
+
 def test_a_reversal_of_a_transfer_we_did_not_make_is_ignored(fake_stripe, post_event, model_mia):
     account = connect(fake_stripe, model_mia)
     transfer = fake_stripe._create_transfer(
