@@ -18,4 +18,9 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
     except ValueError:  # expired between add and incr: this use opens a new window
         cache.set(key, 1, timeout=window_seconds)
         count = 1
+    if count == 1:
+        # Django's Redis incr checks that the key exists, then INCRs: a key expiring in
+        # between comes back from INCR without an expiry, and would block for good. The
+        # first use of a window (re)sets it; for a key ``add`` just made, that is a no-op.
+        cache.touch(key, window_seconds)
     return count <= limit
