@@ -42,6 +42,7 @@ from django.urls import reverse
 from PIL import Image, ImageDraw
 
 from home.benchdata import Personas, build
+from modelsnapper.dbstats import database_statistics_refresh
 from modelsnapper.paging import PAGE_SIZE
 
 SMALL, LARGE = 10, 10_000
@@ -117,6 +118,8 @@ class Databases:
             self.wrappers[size] = self._wrapper(path)
             self.use(size)
             self.personas[size] = build(rows, prefix=size)
+            # As after the nightly statistics job (modelsnapper.dbstats) in a real database.
+            database_statistics_refresh()
 
     def path(self, size: str) -> str:
         return str(self.wrappers[size].settings_dict["NAME"])

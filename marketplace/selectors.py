@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
@@ -475,9 +476,22 @@ def model_directory(
     ]
 
 
+# How long the number of listed models may be reused: it sizes the pager only (the rows of
+# a page are always read live), and counting means reading every listed model.
+DIRECTORY_COUNT_SECONDS = 60
+
+
+def listed_count() -> int:
+    """How many models the directory lists, counted at most once a minute."""
+    count = cache.get_or_set(
+        "directory:listed-count", lambda: listed_profiles().count(), DIRECTORY_COUNT_SECONDS
+    )
+    return int(count or 0)
+
+
 def directory_page(*, business_user: User, params: QueryDict) -> Paged[DirectoryEntry]:
     """One page of the directory: only its models' requests and limits are read."""
-    paged = page_of(listed_profiles(), params)
+    paged = page_of(listed_profiles(), params, count=listed_count())
     entries = model_directory(business_user=business_user, profiles=paged.rows)
     return Paged(page=paged.page, rows=entries, param=paged.param, query=paged.query)
 

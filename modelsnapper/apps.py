@@ -6,6 +6,7 @@ class ModelSnapperConfig(AppConfig):
     verbose_name = "ModelSnapper"
 
     def ready(self) -> None:
-        from modelsnapper import tasks
+        from modelsnapper import dbstats, tasks
 
         tasks.register()
+        dbstats.register()

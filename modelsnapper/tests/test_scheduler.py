@@ -48,10 +48,11 @@ def test_a_due_job_is_enqueued_once_per_slot_however_many_ticks(tasks_held):
     again = scheduler.tick(now=NOON + timedelta(seconds=20))
     next_minute = scheduler.tick(now=NOON + timedelta(seconds=40))
 
-    assert sorted(first) == ["expire_consents", "requeue_generations"]
+    assert sorted(first) == ["database_statistics", "expire_consents", "requeue_generations"]
     assert again == []
     assert next_minute == ["requeue_generations"]
     assert sorted(_enqueued_names(tasks_held)) == [
+        "database_statistics",
         "expire_consents",
         "requeue_generations",
         "requeue_generations",
@@ -91,11 +92,12 @@ def test_a_queue_that_is_down_is_logged_and_the_tick_goes_on(monkeypatch, caplog
     monkeypatch.setattr(scheduler, "_enqueuer", [broken])
 
     assert scheduler.tick(now=NOON) == []
-    assert sorted(calls) == ["expire_consents", "requeue_generations"]
+    assert sorted(calls) == ["database_statistics", "expire_consents", "requeue_generations"]
     assert "could not enqueue" in caplog.text
     # The queue is back: the next tick of the same slot enqueues what failed.
     monkeypatch.setattr(scheduler, "_enqueuer", [calls.append])
     assert sorted(scheduler.tick(now=NOON + timedelta(seconds=10))) == [
+        "database_statistics",
         "expire_consents",
         "requeue_generations",
     ]
@@ -140,3 +142,20 @@ def test_the_scheduler_outlives_a_cache_outage(monkeypatch, caplog):
 
     assert calls == [1]
     assert "scheduler: tick failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_daily_statistics_job_gives_sqlite_its_planner_statistics():
+    from django.db import connection
+
+    from modelsnapper.dbstats import database_statistics_refresh
+
+    job = {job.name: job for job in scheduler.jobs()}["database_statistics"]
+    assert (job.every, job.offset) == (timedelta(days=1), timedelta(hours=4))
+    if connection.vendor != "sqlite":
+        assert database_statistics_refresh() is False  # MongoDB keeps its own
+        return
+    assert database_statistics_refresh() is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        assert cursor.fetchone()[0] == 1
