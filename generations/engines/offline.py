@@ -12,8 +12,11 @@ exact.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +30,7 @@ from generations.engines.base import (
     EngineRequest,
     EngineResult,
 )
-from generations.engines.wearer import find_body
+from generations.engines.wearer import Body, find_body
 from modelsnapper.garments import GarmentCategory
 
 COMPOSITE_SYNTHETIC = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeSynthetic"
@@ -391,6 +394,27 @@ def pose_torso_box(wearer: Image.Image) -> tuple[float, float, float, float] | N
     return body.torso if body else None
 
 
+# A batch dresses one wearer photo many times: its measured body (face search and GrabCut,
+# ~100 ms) is kept for the photos that follow, per process, keyed by the photo's bytes.
+_BODIES_KEPT = 64
+_bodies: OrderedDict[str, Body | None] = OrderedDict()
+_bodies_lock = threading.Lock()
+
+
+def _body_of(wearer: bytes, canvas: Image.Image) -> Body | None:
+    key = hashlib.sha256(wearer).hexdigest()
+    with _bodies_lock:
+        if key in _bodies:
+            _bodies.move_to_end(key)
+            return _bodies[key]
+    body = find_body(canvas)
+    with _bodies_lock:
+        _bodies[key] = body
+        while len(_bodies) > _BODIES_KEPT:
+            _bodies.popitem(last=False)
+    return body
+
+
 def garment_region(
     category: str, torso: tuple[float, float, float, float]
 ) -> tuple[int, int, int, int]:
@@ -429,7 +453,7 @@ def composite(
 ) -> bytes:
     cutout = cut_out_garment(_open_rgb(garment, what="product photo", max_side=_WORK_SIZE))
     canvas = _fit_wearer(_open_rgb(wearer, what="wearer photo", max_side=OUTPUT_HEIGHT))
-    body = None if torso_box else find_body(canvas)
+    body = None if torso_box else _body_of(wearer, canvas)
     torso = torso_box or (body.torso if body else None) or estimate_torso_box(canvas)
     left, top, right, bottom = garment_region(category, torso)
     region_w, region_h = right - left, bottom - top
@@ -441,7 +465,7 @@ def composite(
     x = left + (region_w - size[0]) // 2
     y = top
 
-    front = body.front if body else None
+    front = body.front_at(canvas.size) if body else None
     wearer_photo = canvas.copy() if front else None
     canvas.paste(
         Image.new("RGB", canvas.size, (20, 16, 14)), (0, 0), _shadow(alpha, canvas.size, (x, y))

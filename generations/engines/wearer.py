@@ -76,8 +76,12 @@ class Body:
 
     torso: tuple[float, float, float, float]
     shoulders_measured: bool
-    # L, the photo's size: 255 where the wearer's arms or hair stay in front of the garment.
+    # L, at the measuring size (a few hundred pixels): 255 where the wearer's arms or hair
+    # stay in front of the garment. ``front_at`` scales it to the photo.
     front: Image.Image | None
+
+    def front_at(self, size: tuple[int, int]) -> Image.Image | None:
+        return self.front.resize(size, Image.Resampling.BILINEAR) if self.front else None
 
 
 def find_body(image: Image.Image) -> Body | None:
@@ -131,7 +135,7 @@ def find_body(image: Image.Image) -> Body | None:
     return Body(
         torso=torso,
         shoulders_measured=True,
-        front=Image.fromarray(front).resize(image.size, Image.Resampling.BILINEAR),
+        front=Image.fromarray(front),
     )
 
 

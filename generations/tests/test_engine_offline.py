@@ -563,3 +563,24 @@ def test_on_a_full_length_figure_the_hips_are_measured_and_trousers_hang_from_th
     assert waistband == pytest.approx(garment_region("bottom", body.torso)[1], abs=6)
     drawn = lines["hips"] - 0.12 * (lines["hips"] - lines["shoulders"])
     assert abs(waistband - drawn) <= 0.025 * OUTPUT_HEIGHT
+
+
+def test_a_batch_on_one_wearer_photo_measures_its_body_once(monkeypatch):
+    from generations.engines import offline
+
+    calls = []
+    measure = offline.find_body
+    monkeypatch.setattr(offline, "find_body", lambda canvas: calls.append(1) or measure(canvas))
+    monkeypatch.setattr(offline, "_bodies", type(offline._bodies)())
+    wearer, _ = _wearer_canvas(index=2, arms=True)
+    other, _ = _wearer_canvas(index=1)
+
+    def dress(photo: bytes, garment: bytes) -> bytes:
+        return offline.composite(garment=garment, wearer=photo, category="top")
+
+    first = dress(wearer, tee_photo())
+    assert [dress(wearer, tee_photo()) for _ in range(3)] == [first] * 3
+    dress(wearer, sweater_photo())
+    assert len(calls) == 1  # the same photo: measured once
+    dress(other, tee_photo())
+    assert len(calls) == 2
