@@ -54,6 +54,8 @@ _SHOULDER_SEARCH = 1.6
 # below the shoulder line, the hips down to this many; a waist is this much narrower than the
 # shoulders, and the hips this much wider than the waist.
 _WAIST_FROM = 1.0
+# The torso is never shorter than this many face heights (within the photo).
+_MIN_TORSO = 1.0
 _HIPS_TO = 4.0
 _WAIST_UNDER_SHOULDERS = 0.92
 _HIPS_OVER_WAIST = 1.06
@@ -125,6 +127,9 @@ def find_body(image: Image.Image) -> Body | None:
         rows = np.flatnonzero(person.any(axis=1))
         lowest = float(rows[-1] + 1) / scale
         hips = min(shoulder_y + face.height * TORSO_LENGTH, lowest, float(height))
+    # A silhouette that stops just under the shoulders (a bust, a cut-off frame) still
+    # gets a torso to hang the garment on, not a sliver it would shrink to.
+    hips = max(hips, min(float(height), shoulder_y + face.height * _MIN_TORSO))
     torso = (
         max(0.0, left / width),
         shoulder_y / height,

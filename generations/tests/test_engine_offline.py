@@ -584,3 +584,23 @@ def test_a_batch_on_one_wearer_photo_measures_its_body_once(monkeypatch):
     assert len(calls) == 1  # the same photo: measured once
     dress(other, tee_photo())
     assert len(calls) == 2
+
+
+def test_a_silhouette_that_stops_under_the_shoulders_still_gets_a_torso(monkeypatch):
+    from generations.engines import wearer
+    from modelsnapper import faces
+
+    measure = wearer._person_mask
+
+    def bust(rgb, face, scale):  # the figure ends three rows under its shoulder line
+        person = measure(rgb, face, scale)
+        line = wearer._shoulder_line(person, face, scale)
+        person[int(line[0]) + 3 :] = False
+        return person
+
+    monkeypatch.setattr(wearer, "_person_mask", bust)
+    _, canvas = _wearer_canvas(index=1)
+    body = wearer.find_body(canvas)
+    assert body is not None and body.shoulders_measured
+    face_height = faces.find_faces(canvas)[0].height
+    assert (body.torso[3] - body.torso[1]) * OUTPUT_HEIGHT >= 0.99 * face_height
