@@ -61,6 +61,18 @@ def connect(fake, model_user, *, enabled: bool = True) -> PayoutAccount:
     return account
 
 
+def paid_transfer(fake, model_user, business_user, run_date, *, dollars: int = 12) -> str:
+    """The model, set up for payouts, earns ``dollars`` and the run pays them: the
+    transfer's id."""
+    from payouts.services import payouts_run
+
+    connect(fake, model_user)
+    earn(model_user, business_user, dollars)
+    payouts_run(run_date=run_date)
+    (transfer_id,) = fake.transfers
+    return transfer_id
+
+
 @pytest.fixture
 def run_date():
     from datetime import date

@@ -18,7 +18,7 @@ from generations.models import RoyaltyLedger
 from modelsnapper.testing import race
 from payouts.models import EntryKind, PayoutEntry, PayoutState
 from payouts.services import payout_record_manual, payouts_run
-from payouts.tests.conftest import balance_of, connect, earn
+from payouts.tests.conftest import balance_of, connect, earn, paid_transfer
 
 RUN = date(2031, 3, 3)
 
@@ -106,10 +106,7 @@ def _deliver_reversal(transfer: dict) -> str:
 def test_five_deliveries_of_a_reversal_give_the_amount_back_once(
     file_db, fake_stripe, model_mia, business_alice
 ):
-    connect(fake_stripe, model_mia)
-    earn(model_mia, business_alice, 12)
-    payouts_run(run_date=RUN)
-    (transfer_id,) = fake_stripe.transfers
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, RUN)
     transfer = fake_stripe.reverse(transfer_id)
 
     # Distinct event ids (Stripe may send the same news twice under new ids).
@@ -126,10 +123,7 @@ def test_five_deliveries_of_a_reversal_give_the_amount_back_once(
 def test_the_news_of_three_partial_reversals_at_once_gives_back_each_part_once(
     file_db, fake_stripe, model_mia, business_alice
 ):
-    connect(fake_stripe, model_mia)
-    earn(model_mia, business_alice, 12)
-    payouts_run(run_date=RUN)
-    (transfer_id,) = fake_stripe.transfers
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, RUN)
     # Each event carries the transfer as it was when that part was made.
     snapshots = [fake_stripe.reverse(transfer_id, amount=cents) for cents in (450, 300, 150)]
 

@@ -11,7 +11,7 @@ from billing.models import EventState, StripeEvent
 from billing.tests.fake_stripe import make_event
 from payouts.models import AccountState, EntryKind, PayoutAccount, PayoutEntry, PayoutState
 from payouts.services import payouts_run
-from payouts.tests.conftest import balance_of, connect, earn
+from payouts.tests.conftest import balance_of, connect, earn, paid_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -90,19 +90,10 @@ def test_a_deauthorized_account_is_disconnected_and_its_balance_stays_owed(
     assert account.state == AccountState.DISCONNECTED
 
 
-def _paid_12_dollars(fake_stripe, model, business, run_date) -> str:
-    """A model with payouts set up earns $12.00 and the run pays it: the transfer's id."""
-    connect(fake_stripe, model)
-    earn(model, business, 12)
-    payouts_run(run_date=run_date)
-    (transfer_id,) = fake_stripe.transfers
-    return transfer_id
-
-
 def test_transfer_reversed_gives_the_amount_back_exactly_once(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     event = make_event("transfer.reversed", fake_stripe.reverse(transfer_id))
 
     post_event(event)
@@ -127,7 +118,7 @@ def test_transfer_reversed_gives_the_amount_back_exactly_once(
 def test_a_partial_reversal_gives_back_only_what_was_reversed(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450)))
     assert balance_of(model_mia) == Decimal("4.50")
     call_command("check_royalties")
@@ -136,7 +127,7 @@ def test_a_partial_reversal_gives_back_only_what_was_reversed(
 def test_each_part_of_a_transfer_reversed_in_parts_is_given_back_once_in_any_order(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     first = make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450))
     second = make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=300))
 
@@ -163,7 +154,7 @@ def test_each_part_of_a_transfer_reversed_in_parts_is_given_back_once_in_any_ord
 def test_reversals_beyond_the_embedded_page_are_listed_from_stripe(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     fake_stripe.reverse(transfer_id, amount=200)
     transfer = fake_stripe.reverse(transfer_id, amount=100)
     # Stripe embeds only the first page of the list: here, one of the two parts.
@@ -181,7 +172,7 @@ def test_a_return_made_before_reversals_had_their_own_keys_counts_for_the_oldest
 ):
     from payouts.services import _give_back
 
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     fake_stripe.reverse(transfer_id, amount=450)
     # As the handler before per-reversal keys wrote it: the reversed total, one key.
     payout = PayoutEntry.objects.get(kind=EntryKind.PAYOUT)
@@ -199,7 +190,7 @@ def test_never_more_comes_back_than_the_payout_whatever_path_returns_it(
 ):
     from payouts.services import _give_back
 
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     post_event(make_event("transfer.reversed", fake_stripe.reverse(transfer_id, amount=450)))
     payout = PayoutEntry.objects.get(kind=EntryKind.PAYOUT)
 
@@ -214,7 +205,7 @@ def test_never_more_comes_back_than_the_payout_whatever_path_returns_it(
 def test_a_reversal_missing_from_the_events_list_is_looked_up_and_retried_until_found(
     fake_stripe, post_event, model_mia, business_alice, run_date
 ):
-    transfer_id = _paid_12_dollars(fake_stripe, model_mia, business_alice, run_date)
+    transfer_id = paid_transfer(fake_stripe, model_mia, business_alice, run_date)
     transfer = fake_stripe.reverse(transfer_id, amount=450)
     transfer["reversals"]["data"] = []  # "complete", yet short of amount_reversed
     event = make_event("transfer.reversed", transfer)
