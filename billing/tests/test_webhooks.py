@@ -31,12 +31,17 @@ from billing.tests.fake_stripe import (
 pytestmark = pytest.mark.django_db
 
 
-def _purchase(client, user, package, fake_stripe, post_event, nonce="nonce-purchase-01") -> dict:
+def _completed_session(client, user, package, fake_stripe, nonce: str) -> dict:
+    """The user buys ``package`` and pays in Stripe's checkout: the completed session."""
     fake_stripe.add_price(package.stripe_price_id, unit_amount=int(package.price_amount * 100))
     client.force_login(user)
     client.post(reverse("billing:checkout", args=[package.pk]), {"nonce": nonce})
     record = CheckoutSession.objects.get(package=package, business__user=user)
-    session = fake_stripe.complete_session(record.stripe_session_id)
+    return fake_stripe.complete_session(record.stripe_session_id)
+
+
+def _purchase(client, user, package, fake_stripe, post_event, nonce="nonce-purchase-01") -> dict:
+    session = _completed_session(client, user, package, fake_stripe, nonce)
     assert post_event(make_event("checkout.session.completed", session)).status_code == 200
     return session
 
@@ -51,13 +56,8 @@ def _balance(user) -> int:
 def test_the_same_event_delivered_five_times_grants_credits_once(
     client, business_alice, starter, fake_stripe, post_event
 ):
-    fake_stripe.add_price("price_starter")
-    client.force_login(business_alice)
-    client.post(reverse("billing:checkout", args=[starter.pk]), {"nonce": "nonce-five-times"})
-    record = CheckoutSession.objects.get()
-    event = make_event(
-        "checkout.session.completed", fake_stripe.complete_session(record.stripe_session_id)
-    )
+    session = _completed_session(client, business_alice, starter, fake_stripe, "nonce-five-times")
+    event = make_event("checkout.session.completed", session)
 
     responses = [post_event(event) for _ in range(5)]
 
@@ -73,13 +73,8 @@ def test_a_connected_accounts_checkout_event_grants_nothing(
 ):
     """Events about a connected account (Stripe names it in ``account``) reach only the
     handlers registered for them (account.updated, ...): never the credit grant."""
-    fake_stripe.add_price("price_starter")
-    client.force_login(business_alice)
-    client.post(reverse("billing:checkout", args=[starter.pk]), {"nonce": "nonce-connected"})
-    record = CheckoutSession.objects.get()
-    event = make_event(
-        "checkout.session.completed", fake_stripe.complete_session(record.stripe_session_id)
-    )
+    session = _completed_session(client, business_alice, starter, fake_stripe, "nonce-connected")
+    event = make_event("checkout.session.completed", session)
     event["account"] = "acct_1ConnectedModel"
 
     assert post_event(event).status_code == 200
@@ -453,11 +448,7 @@ def test_partial_refunds_take_back_their_share(
 def test_a_refund_before_its_purchase_is_known_fails_and_succeeds_on_redelivery(
     client, business_alice, starter, fake_stripe, post_event
 ):
-    fake_stripe.add_price("price_starter")
-    client.force_login(business_alice)
-    client.post(reverse("billing:checkout", args=[starter.pk]), {"nonce": "nonce-refund-early"})
-    record = CheckoutSession.objects.get()
-    session = fake_stripe.complete_session(record.stripe_session_id)
+    session = _completed_session(client, business_alice, starter, fake_stripe, "nonce-refund-early")
     refund = make_event(
         "charge.refunded",
         charge_object(
